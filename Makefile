@@ -1,0 +1,54 @@
+# profwise-redis — every set-up step is here; `make up` and `make test` need nothing else installed by hand
+# (beyond Python 3.11+, and for `make up` the Pulumi CLI and Docker).
+SHELL := bash
+.DEFAULT_GOAL := help
+STACK ?= dev
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+export STACK VENV
+
+.PHONY: help up preview destroy verify test deps test-deps redis-server redis.conf docs
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.deps: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.test-deps: requirements-dev.txt $(VENV)/.deps
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+deps: $(VENV)/.deps ## create the virtualenv and install the program's dependencies
+test-deps: $(VENV)/.test-deps ## … plus the test dependencies
+
+redis-server: ## install redis-server 7 with apt when it is missing (the tests run a real one)
+	@scripts/install-redis.sh
+
+up: deps ## deploy STACK (default dev) and verify it
+	@scripts/up.sh
+
+preview: deps ## show what `make up` would change
+	pulumi preview --stack $(STACK)
+
+destroy: deps ## remove STACK's resources (the dev data volume is kept; see README)
+	pulumi destroy --stack $(STACK)
+
+verify: deps ## verify the deployed STACK from its outputs
+	$(PY) -m infra.cli verify --stack $(STACK)
+
+test: test-deps redis-server ## install everything needed and run the whole test suite
+	$(PY) -m pytest -q
+
+redis.conf: deps ## re-render the checked-in redis.conf from the settings model
+	$(PY) -c "from infra import redis_conf; from infra.redis_settings import RedisSettings; \
+	open('redis.conf', 'w').write(redis_conf.render(RedisSettings()))"
+
+docs: deps ## regenerate the README's configuration table from the settings models
+	$(PY) -m infra.config_reference --write

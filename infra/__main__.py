@@ -1,0 +1,21 @@
+"""profwise-redis: a production-grade Redis cache for the Profwise backend (Pulumi program entry point).
+
+Reads and validates the stack's config (nothing is created when it is wrong), builds the backend's component —
+a local Docker container for dev, an ElastiCache replication group for prod — and exports the output contract
+that the CLI, CI and the app read. See README.md for the config reference.
+"""
+
+import sys
+from pathlib import Path
+
+if not __package__:  # Pulumi runs this directory as a script: make the `infra` package importable.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pulumi  # noqa: E402
+
+from infra import program  # noqa: E402
+from infra.settings import load_settings  # noqa: E402
+
+settings = load_settings()
+for key, value in program.define(settings).items():
+    pulumi.export(key, value)

@@ -1,0 +1,75 @@
+"""The stack-output contract every backend honours, so nothing downstream branches on the backend.
+
+Output keys are constants shared by the program, the CLI and the tests. A backend component exposes `backend`,
+`host`, `port`, `tls`, `password` (secret), `settings` and `extra_outputs()`; `stack_outputs()` derives the rest
+(`url`, `app_env`) the same way for both. `redis_url` and `app_env` are pure so tests and the CLI use them directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Protocol
+from urllib.parse import quote
+
+import pulumi
+
+from infra.settings import AppSettings
+
+BACKEND = "backend"
+HOST = "host"
+PORT = "port"
+TLS = "tls"
+PASSWORD = "password"
+URL = "url"
+APP_ENV = "app_env"
+SETTINGS = "settings"
+CONTRACT_KEYS = (BACKEND, HOST, PORT, TLS, PASSWORD, URL, APP_ENV, SETTINGS)
+SECRET_KEYS = (PASSWORD, URL, APP_ENV)
+
+APP_ENV_KEYS = ("ENABLE_REDIS_CACHE", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DEFAULT_TTL", "REDIS_TLS")
+
+
+class RedisBackend(Protocol):
+    """What `DockerRedis` and `ElastiCacheRedis` both provide."""
+
+    backend: str
+    host: pulumi.Output[str]
+    port: pulumi.Output[int]
+    tls: bool
+    password: pulumi.Output[str]
+    settings: dict[str, Any]
+
+    def extra_outputs(self) -> Mapping[str, pulumi.Input[Any]]: ...
+
+
+def redis_url(host: str, port: int, password: str, tls: bool) -> str:
+    scheme = "rediss" if tls else "redis"
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{scheme}://:{quote(password, safe='')}@{netloc}:{port}/0"
+
+
+def app_env(host: str, port: int, password: str, tls: bool, app: AppSettings) -> dict[str, str]:
+    """Exactly what the Profwise backend's `.env` needs (all strings, as a dotenv file holds them)."""
+    return {
+        "ENABLE_REDIS_CACHE": "true" if app.enable_cache else "false",
+        "REDIS_HOST": host,
+        "REDIS_PORT": str(port),
+        "REDIS_PASSWORD": password,
+        "REDIS_DEFAULT_TTL": str(app.default_ttl),
+        "REDIS_TLS": "true" if tls else "false",
+    }
+
+
+def stack_outputs(redis: RedisBackend, app: AppSettings) -> dict[str, pulumi.Input[Any]]:
+    secret_inputs = pulumi.Output.all(redis.host, redis.port, redis.password)
+    outputs: dict[str, pulumi.Input[Any]] = {
+        BACKEND: redis.backend,
+        HOST: redis.host,
+        PORT: redis.port,
+        TLS: redis.tls,
+        PASSWORD: pulumi.Output.secret(redis.password),
+        URL: pulumi.Output.secret(secret_inputs.apply(lambda v: redis_url(v[0], v[1], v[2], redis.tls))),
+        APP_ENV: pulumi.Output.secret(secret_inputs.apply(lambda v: app_env(v[0], v[1], v[2], redis.tls, app))),
+        SETTINGS: redis.settings,
+    }
+    outputs.update(redis.extra_outputs())
+    return outputs

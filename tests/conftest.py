@@ -1,0 +1,49 @@
+"""Shared fixtures: the dev stack evaluated under the mock engine, real redis-server processes, test certificates."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import trustme
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from redis_server import RedisServer, TLSFiles  # noqa: E402
+from stack_harness import StackRun, run_stack, unwrap  # noqa: E402
+
+CONTAINER = "docker:index/container:Container"
+
+
+@pytest.fixture(scope="module")
+def dev_run() -> StackRun:
+    return run_stack("dev")
+
+
+def container_boot(run: StackRun) -> tuple[str, list[str], str]:
+    """(redis.conf content, command, password) exactly as the dev stack hands them to the container."""
+    container = run.one(CONTAINER)
+    upload = unwrap(container.inputs["uploads"])[0]
+    return upload["content"], unwrap(container.inputs["command"]), run.outputs["password"]
+
+
+@pytest.fixture
+def dev_server(dev_run: StackRun, tmp_path: Path) -> Iterator[tuple[RedisServer, str]]:
+    """A real redis-server booted from the dev stack's container config; yields (server, password)."""
+    conf, command, password = container_boot(dev_run)
+    with RedisServer.from_container(conf, tmp_path / "redis", command) as server:
+        yield server, password
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
+    directory = tmp_path_factory.mktemp("tls")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    paths = TLSFiles(cert=directory / "server.pem", key=directory / "server.key", ca=directory / "ca.pem")
+    cert.cert_chain_pems[0].write_to_path(str(paths.cert))
+    cert.private_key_pem.write_to_path(str(paths.key))
+    ca.cert_pem.write_to_path(str(paths.ca))
+    return paths

@@ -1,0 +1,130 @@
+"""The dev stack under the mock engine with the real Pulumi.dev.yaml: every resource input the issue promises."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra import contract, redis_conf
+from infra.docker_redis import CONTAINER_COMMAND, HEALTHCHECK, NETWORK_ALIAS
+from stack_harness import contains_secret, run_stack, unwrap
+
+CONTAINER = "docker:index/container:Container"
+PASSWORD = "Mock0Generated0Password0With0Forty0Chars"  # what the mock RandomPassword returns
+
+
+def test_resources_are_the_compose_equivalent(dev_run):
+    types = sorted(r.type for r in dev_run.resources)
+    assert types == sorted([
+        "profwise:redis:DockerRedis", "docker:index/remoteImage:RemoteImage", "docker:index/network:Network",
+        "docker:index/volume:Volume", "random:index/randomPassword:RandomPassword", CONTAINER])
+    assert dev_run.one("docker:index/remoteImage:RemoteImage").plain("name") == "redis:7.2.11-alpine"
+    assert dev_run.one("docker:index/network:Network").plain("name") == "profwise-redis-net"
+    assert dev_run.one("docker:index/volume:Volume").plain("name") == "profwise-redis-data"
+
+
+def test_port_is_published_on_loopback_only(dev_run):
+    ports = dev_run.one(CONTAINER).plain("ports")
+    assert ports == [{"internal": 6379, "external": 6379, "ip": "127.0.0.1", "protocol": "tcp"}]
+
+
+def test_volume_is_mounted_at_data(dev_run):
+    volumes = dev_run.one(CONTAINER).plain("volumes")
+    assert volumes == [{"volumeName": "profwise-redis-data", "containerPath": "/data"}]
+    assert dev_run.one(CONTAINER).plain("removeVolumes") is False
+
+
+def test_container_runs_the_uploaded_config(dev_run):
+    container = dev_run.one(CONTAINER)
+    assert container.plain("command") == CONTAINER_COMMAND
+    uploads = container.inputs["uploads"]
+    assert contains_secret(uploads), "the uploaded redis.conf carries requirepass: it must be secret"
+    upload = unwrap(uploads)[0]
+    assert upload["file"] == redis_conf.CONTAINER_CONF_PATH
+    assert upload["permissions"] == "0600" and upload["owner"] == "999"
+    from infra.redis_settings import RedisSettings
+    assert upload["content"] == redis_conf.render(RedisSettings(), PASSWORD)
+
+
+def test_network_alias_restart_wait_and_healthcheck(dev_run):
+    container = dev_run.one(CONTAINER)
+    assert container.plain("networksAdvanced") == [{"name": "profwise-redis-net", "aliases": [NETWORK_ALIAS]}]
+    assert container.plain("restart") == "unless-stopped"
+    assert container.plain("wait") is True and container.plain("waitTimeout") == 120
+    health = container.plain("healthcheck")
+    assert health["tests"] == HEALTHCHECK
+    assert not any(PASSWORD in part or "-a " in part for part in health["tests"])
+    assert contains_secret(container.inputs["envs"])
+    assert unwrap(container.inputs["envs"]) == [f"REDISCLI_AUTH={PASSWORD}"]
+
+
+def test_password_is_never_plaintext_in_inputs_or_outputs(dev_run):
+    for resource in dev_run.resources:
+        for key, value in resource.inputs.items():
+            if PASSWORD in json.dumps(unwrap(value)):
+                assert contains_secret(value), f"{resource.name}.{key} carries the password in plain text"
+    for key, value in dev_run.outputs.items():
+        if PASSWORD in json.dumps(value):
+            assert key in dev_run.secret_outputs, f"output {key} carries the password in plain text"
+    assert set(contract.SECRET_KEYS) <= dev_run.secret_outputs
+
+
+def test_outputs_contract_is_complete(dev_run):
+    out = dev_run.outputs
+    assert set(contract.CONTRACT_KEYS) <= set(out)
+    assert (out["backend"], out["host"], out["port"], out["tls"]) == ("docker", "127.0.0.1", 6379, False)
+    assert out["url"] == f"redis://:{PASSWORD}@127.0.0.1:6379/0"
+    assert out["app_env"]["REDIS_PASSWORD"] == PASSWORD and out["app_env"]["ENABLE_REDIS_CACHE"] == "true"
+    assert out["settings"]["maxmemory"] == 512 * 1024 * 1024
+    assert (out["container_name"], out["volume_name"], out["network_name"]) == \
+        ("profwise-redis", "profwise-redis-data", "profwise-redis-net")
+
+
+def test_rollback_switch_keeps_redis_running():
+    run = run_stack("dev", overrides={"app": {"enableCache": False}})
+    assert run.outputs["app_env"]["ENABLE_REDIS_CACHE"] == "false"
+    assert run.one(CONTAINER).plain("mustRun") is True
+
+
+def test_configured_secret_password_replaces_the_generated_one():
+    run = run_stack("dev", overrides={"password": {"secure": "v1:ciphertext"}},
+                    secrets={"profwise-redis:password": "Chosen-Password-2026"})
+    assert not run.of_type("random:index/randomPassword:RandomPassword")
+    assert run.outputs["password"] == "Chosen-Password-2026"
+    assert "password" in run.secret_outputs
+
+
+@pytest.mark.parametrize(("overrides", "check"), [
+    ({"docker": {"hostPort": 6380}}, lambda r: r.one(CONTAINER).plain("ports")[0]["external"] == 6380),
+    ({"redis": {"maxmemory": "large"}}, lambda r: r.outputs["settings"]["maxmemory"] == 1024 ** 3),
+    ({"docker": {"bindAddress": "0.0.0.0", "dangerouslyAllowPublicBind": True}},
+     lambda r: r.one(CONTAINER).plain("ports")[0]["ip"] == "0.0.0.0" and r.outputs["host"] == "127.0.0.1"),
+])
+def test_config_flows_into_resources(overrides, check):
+    assert check(run_stack("dev", overrides=overrides))
+
+
+def test_replacement_is_safe_for_a_fixed_name_and_port():
+    """delete_before_replace and retain_on_delete are resource options: read them off the component."""
+    import pulumi
+
+    from infra.docker_redis import DockerRedis, DockerRedisArgs
+    from infra.settings import StackSettings
+    import stack_harness
+
+    captured = {}
+    original = pulumi.CustomResource.__init__
+
+    def spy(self, t, name, props=None, opts=None, *args, **kwargs):
+        captured[name] = opts
+        return original(self, t, name, props, opts, *args, **kwargs)
+
+    stack_harness.run_stack("dev")  # fresh mocks
+    pulumi.CustomResource.__init__ = spy
+    try:
+        DockerRedis("spy", DockerRedisArgs.from_settings(StackSettings()))
+    finally:
+        pulumi.CustomResource.__init__ = original
+    assert captured["spy-container"].delete_before_replace is True
+    assert captured["spy-data"].retain_on_delete is True

@@ -1,0 +1,48 @@
+"""redis.conf rendering: the checked-in file is the rendered default (golden), the password only in the deployed copy."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra import redis_conf
+from infra.redis_settings import RedisSettings
+from infra.stack_files import REPO_ROOT
+
+
+def test_checked_in_redis_conf_is_the_rendered_default():
+    assert (REPO_ROOT / "redis.conf").read_text() == redis_conf.render(RedisSettings()), \
+        "redis.conf is stale: run `make redis.conf`"
+
+
+def test_password_adds_exactly_one_requirepass_line():
+    plain = redis_conf.render(RedisSettings()).splitlines()
+    with_password = redis_conf.render(RedisSettings(), "Secret-Password-123456").splitlines()
+    added = [line for line in with_password if line not in plain]
+    assert added == ['requirepass "Secret-Password-123456"']
+    assert len(with_password) == len(plain) + 1
+    assert not any(line.startswith("requirepass") for line in plain)
+
+
+@pytest.mark.parametrize("password", ["", "with space", 'quo"te', "back\\slash", "new\nline"])
+def test_passwords_redis_conf_cannot_carry_are_refused(password):
+    with pytest.raises(ValueError):
+        redis_conf.render(RedisSettings(), password)
+
+
+def test_every_shared_directive_is_rendered():
+    settings = RedisSettings(maxmemory="1gb", maxmemory_policy="volatile-ttl", appendfsync="always",
+                             save_points=((60, 5),), slowlog_threshold_ms=2.5, tcp_keepalive=30, lazyfree=False,
+                             disabled_commands=("KEYS",))
+    lines = redis_conf.render(settings).splitlines()
+    for name, value in settings.directives().items():
+        assert f"{name} {value}" in lines
+    assert 'rename-command KEYS ""' in lines
+    assert not any("FLUSHALL" in line for line in lines)
+
+
+def test_container_facts():
+    text = redis_conf.render(RedisSettings())
+    assert "\ndir /data\n" in text
+    assert "\nport 6379\n" in text
+    assert "\nbind * -::*\n" in text
+    assert "\ndaemonize no\n" in text
