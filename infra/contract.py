@@ -25,6 +25,20 @@ SETTINGS = "settings"
 CONTRACT_KEYS = (BACKEND, HOST, PORT, TLS, PASSWORD, URL, APP_ENV, SETTINGS)
 SECRET_KEYS = (PASSWORD, URL, APP_ENV)
 
+# Extra outputs of the elasticache backend (issue: the prod stack).
+REPLICATION_GROUP_ID = "replication_group_id"
+READER_HOST = "reader_host"
+SECURITY_GROUP_ID = "security_group_id"
+PARAMETER_GROUP_NAME = "parameter_group_name"
+KMS_KEY_ARN = "kms_key_arn"
+ALARM_TOPIC_ARN = "alarm_topic_arn"
+REGION = "region"
+# What the AWS control plane must show for the group (non-secret): the verifier compares DescribeReplicationGroups
+# and DescribeCacheParameters against it. Keys: replication_group_id, region, engine, engine_version, cluster_mode,
+# member_count, multi_az, automatic_failover, at_rest_encryption, transit_encryption_mode, auth_token_enabled,
+# snapshot_retention_days, parameter_group_name, parameters (name -> value, as rendered).
+CONTROL_PLANE = "control_plane"
+
 APP_ENV_KEYS = ("ENABLE_REDIS_CACHE", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DEFAULT_TTL", "REDIS_TLS")
 
 
