@@ -164,6 +164,11 @@ class ElastiCacheRedis(pulumi.ComponentResource):
                             else self.group.reader_endpoint_address).apply(lambda h: h or "")
         self.port = pulumi.Output.from_input(PORT)
         self.settings = parameter_group.effective_settings(args.redis, ec.engine, ec.engine_version)
+        # For the verifier, shaped as DescribeReplicationGroups reports them: cluster_mode / multi_az /
+        # automatic_failover are "enabled"|"disabled" (ClusterMode, MultiAZ, AutomaticFailover); at_rest_encryption
+        # and auth_token_enabled are booleans; member_count is len(MemberClusters). engine_version is <major>.<minor>
+        # (nodes report e.g. 7.1.0: compare the prefix). parameters is exactly the parameter group's list, to compare
+        # with DescribeCacheParameters. Nothing secret goes in here.
         control_plane = pulumi.Output.all(self.region, self.parameter_group.name, spec).apply(lambda v: {
             "replication_group_id": group_id,
             "region": v[0],

@@ -111,8 +111,9 @@ def _redis(ec: ElastiCacheSettings, redis: RedisSettings) -> list[Problem]:
     aliases = {name: field.alias for name, field in RedisSettings.model_fields.items()}
     for name, directive in _NOT_ON_ELASTICACHE.items():
         if name in redis.model_fields_set:
-            found.append(Problem(f"redis.{aliases[name]}", "does not apply on ElastiCache: "
-                                 f"{parameter_group.NOT_APPLICABLE[directive]}", remove_command(f"redis.{aliases[name]}")))
+            key = f"redis.{aliases[name]}"
+            found.append(Problem(key, f"does not apply on ElastiCache: {parameter_group.NOT_APPLICABLE[directive]}",
+                                 remove_command(key)))
     # ElastiCache `timeout`: "0 – never disconnect an idle client; 1-19 – invalid values" (Redis OSS 2.6.13 params).
     if 1 <= redis.timeout <= 19:
         found.append(Problem("redis.timeout", f"{redis.timeout} is not valid on ElastiCache: use 0 (never) or 20+ "

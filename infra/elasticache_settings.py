@@ -56,7 +56,8 @@ def window_minutes(window: str) -> tuple[int, int]:
 
 def _check_id(kind: str, value: str, example: str) -> str:
     if PLACEHOLDER in value:
-        raise ValueError(f"{value!r} is the placeholder from Pulumi.prod.yaml: set your real {kind} id (e.g. {example})")
+        raise ValueError(f"{value!r} is the placeholder from Pulumi.prod.yaml: set your real {kind} id "
+                         f"(e.g. {example})")
     if not _ID_RE[kind].match(value):
         raise ValueError(f"{value!r} is not a {kind} id: expected {kind}- and 8 or 17 hex characters (e.g. {example})")
     return value
@@ -94,12 +95,12 @@ class ElastiCacheSettings(_Section):
     """`profwise-redis:elasticache` — the encrypted ElastiCache replication group (prod)."""
 
     vpc_id: str | None = Field(None, description="VPC the cache lives in (required for the elasticache backend).")
-    subnet_ids: tuple[SubnetId, ...] = Field((), description="Private subnets for the subnet group; at least 2, in "
-                                        "different AZs, for multi-AZ.")
-    allowed_security_group_ids: tuple[SecurityGroupId, ...] = Field((), description="Security groups of the clients (the "
-                                                        "backend) admitted on the Redis port.")
-    allowed_cidrs: tuple[PrivateCidr, ...] = Field((), description="Private IPv4 ranges admitted on the Redis port (public "
-                                           "ranges and 0.0.0.0/0 are refused).")
+    subnet_ids: tuple[SubnetId, ...] = Field(
+        (), description="Private subnets for the subnet group; at least 2, in different AZs, for multi-AZ.")
+    allowed_security_group_ids: tuple[SecurityGroupId, ...] = Field(
+        (), description="Security groups of the clients (the backend) admitted on the Redis port.")
+    allowed_cidrs: tuple[PrivateCidr, ...] = Field(
+        (), description="Private IPv4 ranges admitted on the Redis port (public ranges and 0.0.0.0/0 are refused).")
     replication_group_id: str | None = Field(None, description="Replication group id (1-40 letters, digits, "
                                              "hyphens); default profwise-redis-<stack>.")
     node_type: str = Field("cache.m6g.large", description="Node type (cache.<family>.<size>); it decides maxmemory. "

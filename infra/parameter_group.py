@@ -4,7 +4,8 @@ It starts from `RedisSettings.directives()` — the same map `redis_conf.render`
 managed service agree on every directive both can carry (a test holds them to it). What ElastiCache manages itself
 (memory by node type, persistence by snapshots and replicas, protected mode, ...) is listed in `NOT_APPLICABLE` with
 the reason, never silently dropped. Source for every parameter name, family and modifiability below: AWS ElastiCache
-User Guide, "Engine specific parameters" (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Engine.html).
+User Guide, "Engine specific parameters"
+(https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Engine.html).
 """
 
 from __future__ import annotations

@@ -72,8 +72,9 @@ def test_security_group_admits_only_the_redis_port_from_the_backend(prod):
     assert sg.plain("vpcId") == PROD_IDS["vpcId"]
     assert "ingress" not in sg.inputs and "egress" not in sg.inputs, "rules are separate resources"
     rules = [r.inputs for r in prod.of_type(SG_RULE)]
-    assert rules == [{"securityGroupId": "redis-sg-id", "referencedSecurityGroupId": PROD_IDS["allowedSecurityGroupIds"][0],
-                      "ipProtocol": "tcp", "fromPort": 6379, "toPort": 6379, "description": "Redis from the backend",
+    backend_sg = PROD_IDS["allowedSecurityGroupIds"][0]
+    assert rules == [{"securityGroupId": "redis-sg-id", "referencedSecurityGroupId": backend_sg, "ipProtocol": "tcp",
+                      "fromPort": 6379, "toPort": 6379, "description": "Redis from the backend",
                       "tags": rules[0]["tags"]}]
     assert not prod.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
     assert group_of(prod)["securityGroupIds"] == ["redis-sg-id"]

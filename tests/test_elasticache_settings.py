@@ -75,7 +75,8 @@ BAD = [
     ({}, {"redis": {"savePoints": [[900, 1]]}}, "redis.savePoints", "snapshots"),
     ({}, {"redis": {"protectedMode": True}}, "redis.protectedMode", "security group"),
     ({}, {"redis": {"timeout": 10}}, "redis.timeout", "0 (never) or 20+"),
-    ({}, {"redis": {"disabledCommands": ["FLUSHALL", "FUNCTION"]}}, "redis.disabledCommands", "rename nor block FUNCTION"),
+    ({}, {"redis": {"disabledCommands": ["FLUSHALL", "FUNCTION"]}}, "redis.disabledCommands",
+     "rename nor block FUNCTION"),
     ({"engine": "valkey", "engineVersion": "8.0"}, {"redis": {"lazyfree": False}}, "redis.lazyfree", "Valkey 8"),
     ({}, {"elasticache": "vpc-0a1b2c3d4e5f67890"}, "profwise-redis:elasticache", "must be an object"),
 ]
