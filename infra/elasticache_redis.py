@@ -58,7 +58,9 @@ class ElastiCacheRedis(pulumi.ComponentResource):
         cluster = ec.cluster_enabled
         self.region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
-        # The token: only the punctuation AWS allows; ROTATE/SET decides how a changed token reaches the nodes.
+        # The token: only the punctuation AWS allows. ROTATE/SET decides how a changed token reaches the nodes; the
+        # provider calls ModifyReplicationGroup when the token or the strategy changes, so ROTATE -> SET alone
+        # (terraform-provider-aws replication_group.go) drops the old token once clients have moved.
         self.password = password_output(name, args.password, self, override_special=TOKEN_SPECIALS)
         # Kept in state: makes the disabled commands' new names unguessable and each group's final snapshot name
         # unique (a second destroy must not collide with, let alone overwrite, an earlier final snapshot).
