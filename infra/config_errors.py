@@ -66,7 +66,9 @@ def _alias_path(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[list[str]
         if isinstance(part, int):
             names[-1] = f"{names[-1]}[{part}]" if names else f"[{part}]"
             continue
-        field = current.model_fields.get(str(part)) if current else None
+        fields = current.model_fields if current else {}
+        # pydantic reports nested locations by alias (clusterMode) when the input used aliases
+        field = fields.get(str(part)) or next((f for f in fields.values() if f.alias == part), None)
         names.append(field.alias or str(part) if field else str(part))
         nested = field.annotation if field else None
         current = nested if isinstance(nested, type) and issubclass(nested, BaseModel) else None

@@ -29,6 +29,11 @@ def _type_name(annotation: Any) -> str:
         return "secret string"
     if origin is tuple:
         return "list"
+    if origin is dict:
+        return "map"
+    args = get_args(annotation)
+    if len(args) == 2 and type(None) in args:  # `X | None`: an optional X (a bare `|` would split the table cell)
+        return _type_name(next(arg for arg in args if arg is not type(None)))
     if isinstance(annotation, type):
         return {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}.get(annotation.__name__,
                                                                                             annotation.__name__)

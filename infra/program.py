@@ -21,7 +21,9 @@ def build_backend(settings: StackSettings) -> RedisBackend:
         from infra.docker_redis import DockerRedis, DockerRedisArgs
 
         return DockerRedis(RESOURCE_NAME, DockerRedisArgs.from_settings(settings))
-    raise pulumi.RunError("backend 'elasticache' is not available yet; use backend 'docker' for now")
+    from infra.elasticache_redis import ElastiCacheRedis, ElastiCacheRedisArgs
+
+    return ElastiCacheRedis(RESOURCE_NAME, ElastiCacheRedisArgs.from_settings(settings))
 
 
 def define(settings: StackSettings) -> dict[str, pulumi.Input[Any]]:

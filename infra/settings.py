@@ -16,10 +16,12 @@ from typing import Any, Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
+from infra import elasticache_rules
 from infra.config_errors import PROJECT, ConfigError, Problem, problems_from
+from infra.elasticache_settings import ElastiCacheSettings
 from infra.redis_settings import RedisSettings
 
-OBJECT_KEYS = ("redis", "app", "docker")
+OBJECT_KEYS = ("redis", "app", "docker", "elasticache")
 _IMAGE_RE = re.compile(r"^(?:[\w.-]+(?::\d+)?/)*redis:7\.\d+\.\d+-alpine(?:3\.\d+)?(?:@sha256:[0-9a-f]{64})?$")
 _DOCKER_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 _PASSWORD_FORBIDDEN = re.compile(r"[\s\"'\\\x00-\x1f\x7f]")
@@ -102,6 +104,8 @@ class StackSettings(_Section):
     redis: RedisSettings = Field(default_factory=RedisSettings, description="Redis behaviour (see the redis.* keys).")
     app: AppSettings = Field(default_factory=AppSettings, description="What the app's .env gets.")
     docker: DockerSettings = Field(default_factory=DockerSettings, description="The local container (docker backend).")
+    elasticache: ElastiCacheSettings = Field(default_factory=ElastiCacheSettings, description="The AWS replication "
+                                             "group (elasticache backend).")
     password: SecretStr | None = Field(None, description="Redis password (secret). When unset a 40-character password "
                                        "is generated once and kept in the stack's state.")
 
@@ -154,6 +158,9 @@ def parse_settings(config: Mapping[str, str], secret_keys: frozenset[str] | set[
         settings = StackSettings.model_validate(values)
     except ValidationError as error:
         problems += problems_from(error, StackSettings)
+    else:  # rules that need the backend (and the other sections) run once every field is valid
+        if settings.backend == "elasticache":
+            problems += elasticache_rules.problems(settings.elasticache, settings.redis, settings.password)
     if problems:
         raise ConfigError(problems)
     return settings

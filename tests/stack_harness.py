@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pulumi
+import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime.stack import wait_for_rpcs
 
@@ -95,10 +96,49 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return extra(args) if callable(extra) else dict(extra or {})
 
 
+def _replication_group(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    """What AWS reports for a replication group: TLS endpoints and the member cache clusters it names."""
+    group = args.inputs["replicationGroupId"]
+    host = f"{group}.abc123.euw1.cache.amazonaws.com"
+    if args.inputs.get("numNodeGroups"):
+        per_shard = 1 + int(args.inputs.get("replicasPerNodeGroup", 0))
+        members = [f"{group}-{s:04d}-{n:03d}" for s in range(1, int(args.inputs["numNodeGroups"]) + 1)
+                   for n in range(1, per_shard + 1)]
+        endpoints = {"configurationEndpointAddress": f"clustercfg.{host}"}
+    else:
+        members = [f"{group}-{n:03d}" for n in range(1, int(args.inputs.get("numCacheClusters", 1)) + 1)]
+        endpoints = {"primaryEndpointAddress": f"master.{host}", "readerEndpointAddress": f"replica.{host}"}
+    return {**endpoints, "memberClusters": members, "arn": f"arn:aws:elasticache:eu-west-1:{MOCK_ACCOUNT}:"
+            f"replicationgroup:{group}", "clusterEnabled": bool(args.inputs.get("numNodeGroups"))}
+
+
+MOCK_ACCOUNT = "123456789012"
+MOCK_REGION = "eu-west-1"
 COMPUTED: dict[str, Any] = {
     "random:index/randomPassword:RandomPassword": {"result": "Mock0Generated0Password0With0Forty0Chars"},
     "docker:index/remoteImage:RemoteImage": {"imageId": "sha256:" + "a" * 64, "repoDigest": "redis@sha256:" + "b" * 64},
+    # The prod stack (pulumi-aws): what the providers compute, and the region invoke.
+    "random:index/randomId:RandomId": {"hex": "5eed0fc0ffee", "b64Url": "Xu0PwP_u", "dec": "104205123456750"},
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:kms/key:Key": lambda args: {"arn": f"arn:aws:kms:{MOCK_REGION}:{MOCK_ACCOUNT}:key/"
+                                            "1234abcd-12ab-34cd-56ef-1234567890ab",
+                                     "keyId": "1234abcd-12ab-34cd-56ef-1234567890ab"},
+    "aws:sns/topic:Topic": lambda args: {"arn": f"arn:aws:sns:{MOCK_REGION}:{MOCK_ACCOUNT}:{args.name}"},
+    "aws:index/getRegion:getRegion": {"region": MOCK_REGION, "name": MOCK_REGION, "id": MOCK_REGION},
 }
+
+
+# What a user sets with the README's `pulumi config set` lines in place of Pulumi.prod.yaml's REPLACE-ME ids.
+PROD_IDS = {"vpcId": "vpc-0a1b2c3d4e5f67890", "subnetIds": ["subnet-0a1b2c3d4e5f67891", "subnet-0a1b2c3d4e5f67892"],
+            "allowedSecurityGroupIds": ["sg-0a1b2c3d4e5f67893"]}
+
+
+def prod_overrides(elasticache: Mapping[str, Any] | None = None, **keys: Any) -> dict[str, Any]:
+    """Overrides for run_stack("prod"): the stack file's own `elasticache` object with the placeholder ids filled,
+    `elasticache` entries merged over it (None removes a key), and any other top-level keys replaced whole."""
+    stack_file = yaml.safe_load(Path(REPO_ROOT, "Pulumi.prod.yaml").read_text())["config"]
+    merged = {**stack_file[f"{PROJECT}:elasticache"], **PROD_IDS, **(elasticache or {})}
+    return {"elasticache": {k: v for k, v in merged.items() if v is not None}, **keys}
 
 
 async def _settle() -> None:

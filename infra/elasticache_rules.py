@@ -1,0 +1,145 @@
+"""Rules for the `elasticache` backend that span fields or need the rest of the stack, as `Problem`s with exact keys.
+
+`settings.parse_settings` calls `problems()` only when `backend` is `elasticache` (a dev stack has no VPC to name).
+Each problem names the precise key (`elasticache.multiAz`, `redis.timeout`, `password`) and the command that fixes
+it, like the field-level errors pydantic reports. Pure: tests call it directly.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import SecretStr
+
+from infra import parameter_group
+from infra.config_errors import Problem, remove_command, set_command
+from infra.elasticache_settings import DAYS, ElastiCacheSettings, window_minutes
+from infra.redis_settings import RedisSettings
+
+# CreateReplicationGroup, AuthToken: 16-128 printable ASCII characters; "the only permitted printable special
+# characters are !, &, #, $, ^, <, >, and -".
+TOKEN_SPECIALS = "!&#$^<>-"
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9!&#$^<>-]{16,128}$")
+# Redis settings whose directive ElastiCache does not take (parameter_group.NOT_APPLICABLE says why).
+_NOT_ON_ELASTICACHE = {"maxmemory": "maxmemory", "appendonly": "appendonly", "appendfsync": "appendfsync",
+                       "save_points": "save", "protected_mode": "protected-mode"}
+E = "elasticache"
+
+
+def _required(ec: ElastiCacheSettings) -> list[Problem]:
+    found = []
+    if ec.vpc_id is None:
+        found.append(Problem(f"{E}.vpcId", "is required for the elasticache backend: the VPC the backend runs in",
+                             set_command(f"{E}.vpcId", "vpc-0a1b2c3d4e5f67890")))
+    if not ec.subnet_ids:
+        found.append(Problem(f"{E}.subnetIds", "is required for the elasticache backend: two or more private "
+                             "subnets in different availability zones",
+                             f"{set_command(f'{E}.subnetIds[0]', 'subnet-<id-in-az-a>')} && "
+                             f"{set_command(f'{E}.subnetIds[1]', 'subnet-<id-in-az-b>')}"))
+    if not ec.allowed_security_group_ids and not ec.allowed_cidrs:
+        found.append(Problem(f"{E}.allowedSecurityGroupIds", "no client could reach Redis: admit the backend's "
+                             "security group (or a private CIDR with allowedCidrs)",
+                             set_command(f"{E}.allowedSecurityGroupIds[0]", "sg-0a1b2c3d4e5f67890")))
+    return found
+
+
+def _topology(ec: ElastiCacheSettings) -> list[Problem]:
+    """Failover, Multi-AZ and sharding (CreateReplicationGroup: AutomaticFailoverEnabled, MultiAZEnabled,
+    NumCacheClusters; pulumi-aws ReplicationGroup.multi_az_enabled: "If true, automatic_failover_enabled must also
+    be enabled"; ElastiCache User Guide "Working with shards": 90 nodes per cluster by default, up to 500)."""
+    found = []
+    cluster = ec.cluster_mode
+    if cluster.enabled and not ec.automatic_failover:
+        found.append(Problem(f"{E}.automaticFailover", "must be true with cluster mode: AWS requires automatic "
+                             "failover for sharded groups", set_command(f"{E}.automaticFailover", "true")))
+    if not cluster.enabled and ec.automatic_failover and ec.replicas < 1:
+        found.append(Problem(f"{E}.replicas", "is 0, but automatic failover needs at least 2 nodes (a primary and a "
+                             "replica to promote)", set_command(f"{E}.replicas", "1")))
+    if ec.multi_az and not ec.automatic_failover:
+        found.append(Problem(f"{E}.multiAz", "needs automatic failover: turn automaticFailover on (or multiAz off, "
+                             "losing the standby in another AZ)", set_command(f"{E}.automaticFailover", "true")))
+    if ec.multi_az and cluster.enabled and cluster.replicas_per_shard < 1:
+        found.append(Problem(f"{E}.clusterMode.replicasPerShard", "is 0, but Multi-AZ needs a replica in each shard",
+                             set_command(f"{E}.clusterMode.replicasPerShard", "1")))
+    if ec.multi_az and len(ec.subnet_ids) == 1:
+        found.append(Problem(f"{E}.subnetIds", "has one subnet, but Multi-AZ needs subnets in at least 2 "
+                             "availability zones", set_command(f"{E}.subnetIds[1]", "subnet-<id-in-another-az>")))
+    if cluster.enabled and "replicas" in ec.model_fields_set and ec.replicas != cluster.replicas_per_shard:
+        found.append(Problem(f"{E}.replicas", f"is {ec.replicas}, but with cluster mode each shard has "
+                             f"clusterMode.replicasPerShard ({cluster.replicas_per_shard}) replicas; remove replicas "
+                             "or make them equal", remove_command(f"{E}.replicas")))
+    if ec.node_count > ec.node_quota:
+        key = f"{E}.clusterMode.shards" if cluster.enabled else f"{E}.replicas"
+        found.append(Problem(key, f"makes {ec.node_count} nodes, above the nodes-per-cluster quota of "
+                             f"{ec.node_quota}; use fewer shards/replicas, or raise the quota with AWS and set "
+                             "elasticache.nodeQuota", set_command(key)))
+    return found
+
+
+def _overlap(snapshot: str, maintenance: str) -> bool:
+    s_start, s_len = window_minutes(snapshot)
+    m_start, m_len = window_minutes(maintenance)
+    week = 7 * 1440
+    for day in range(len(DAYS)):  # the snapshot window recurs every day of the week
+        start = day * 1440 + s_start
+        if (start - m_start) % week < m_len or (m_start - start) % week < s_len:
+            return True
+    return False
+
+
+def _schedule(ec: ElastiCacheSettings) -> list[Problem]:
+    found = []
+    # Security Hub ElastiCache.1: automatic backups on; retention is 0-35 days and 0 turns backups off.
+    if ec.snapshot_retention_days == 0:
+        found.append(Problem(f"{E}.snapshotRetentionDays", "is 0, which turns automatic backups off; the prod "
+                             "stack keeps 1-35 days", set_command(f"{E}.snapshotRetentionDays", "7")))
+    # "The snapshot window and maintenance window must not overlap." (ElastiCache API error, hashicorp/terraform#17247)
+    if _overlap(ec.snapshot_window, ec.maintenance_window):
+        found.append(Problem(f"{E}.snapshotWindow", f"{ec.snapshot_window} overlaps the maintenance window "
+                             f"{ec.maintenance_window}; AWS refuses overlapping windows",
+                             set_command(f"{E}.snapshotWindow", "03:00-04:00")))
+    if ec.engine_version not in parameter_group.FAMILIES[ec.engine]:
+        versions = list(parameter_group.FAMILIES[ec.engine])
+        found.append(Problem(f"{E}.engineVersion", f"{ec.engine_version!r} is not a supported {ec.engine} version; "
+                             f"use one of {', '.join(versions)} (<major>.<minor>)",
+                             set_command(f"{E}.engineVersion", versions[-1])))
+    return found
+
+
+def _redis(ec: ElastiCacheSettings, redis: RedisSettings) -> list[Problem]:
+    found = []
+    aliases = {name: field.alias for name, field in RedisSettings.model_fields.items()}
+    for name, directive in _NOT_ON_ELASTICACHE.items():
+        if name in redis.model_fields_set:
+            key = f"redis.{aliases[name]}"
+            found.append(Problem(key, f"does not apply on ElastiCache: {parameter_group.NOT_APPLICABLE[directive]}",
+                                 remove_command(key)))
+    # ElastiCache `timeout`: "0 – never disconnect an idle client; 1-19 – invalid values" (Redis OSS 2.6.13 params).
+    if 1 <= redis.timeout <= 19:
+        found.append(Problem("redis.timeout", f"{redis.timeout} is not valid on ElastiCache: use 0 (never) or 20+ "
+                             "seconds", set_command("redis.timeout", "0")))
+    unsupported = [c for c in redis.disabled_commands
+                   if c not in parameter_group.RENAMEABLE_COMMANDS | parameter_group.BLOCKED_COMMANDS]
+    if unsupported:
+        found.append(Problem("redis.disabledCommands", f"ElastiCache can neither rename nor block "
+                             f"{', '.join(unsupported)} (rename-commands accepts a fixed list); remove it",
+                             set_command("redis.disabledCommands", '\'["FLUSHDB","FLUSHALL","CONFIG"]\'')))
+    if ec.engine_version in parameter_group.FAMILIES[ec.engine] and not redis.lazyfree and \
+            parameter_group.family_of(ec.engine, ec.engine_version) == "valkey8":
+        found.append(Problem("redis.lazyfree", "cannot be false on Valkey 8: "
+                             f"{parameter_group.NOT_IN_VALKEY8['lazyfree-lazy-eviction']}",
+                             remove_command("redis.lazyfree")))
+    return found
+
+
+def _token(password: SecretStr | None) -> list[Problem]:
+    if password is None or _TOKEN_RE.match(password.get_secret_value()):
+        return []
+    return [Problem("password", "is not a valid ElastiCache AUTH token: use 16-128 letters, digits or "
+                    f"{' '.join(TOKEN_SPECIALS)} (no other punctuation), or unset it to have one generated",
+                    "pulumi config set --secret password (it prompts, so the value stays out of your shell "
+                    "history)")]
+
+
+def problems(ec: ElastiCacheSettings, redis: RedisSettings, password: SecretStr | None) -> list[Problem]:
+    return [*_required(ec), *_topology(ec), *_schedule(ec), *_redis(ec, redis), *_token(password)]

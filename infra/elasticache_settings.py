@@ -1,0 +1,270 @@
+"""`profwise-redis:elasticache` — the prod stack's replication group, validated against AWS's own rules.
+
+Field validators check each value on its own (ids, windows, ARNs, CIDRs, node type, engine version). The rules that
+span fields, or need the rest of the stack (backend, Redis settings, password), live in `elasticache_rules` and run
+only for the `elasticache` backend, so a dev stack never trips over prod-only requirements. Mocks accept anything:
+these rules are what make a config the mock engine accepts one AWS accepts too. Each rule cites its source.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+PLACEHOLDER = "REPLACE-ME"
+# EC2 resource ids: a prefix and 8 (older) or 17 hex characters (EC2 User Guide, "Resource IDs").
+_ID_RE = {kind: re.compile(rf"^{kind}-(?:[0-9a-f]{{8}}|[0-9a-f]{{17}})$") for kind in ("vpc", "subnet", "sg")}
+# cache.<family>.<size>, e.g. cache.m6g.large (CreateReplicationGroup, CacheNodeType).
+_NODE_TYPE_RE = re.compile(r"^cache\.(?P<family>[a-z][a-z0-9]*)\.(?P<size>micro|small|medium|large|\d*xlarge)$")
+# "Previous generation ... creation of new clusters is not supported for these types" (CacheNodeType docs).
+PREVIOUS_GENERATION = frozenset({"t1", "m1", "m2", "m3", "c1", "r3"})
+# ReplicationGroupId: 1-40 letters, digits or hyphens, starting with a letter, no trailing or double hyphen.
+_GROUP_ID_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-)){0,39}$")
+_KMS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:mrk-)?[0-9a-f-]{32,36}$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# CloudWatch Logs PutRetentionPolicy, retentionInDays: the only values it accepts.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)
+# VPC ranges a client can have: RFC 1918 and RFC 6598 (both allowed as VPC CIDRs, Amazon VPC User Guide).
+PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                           "100.64.0.0/10"))
+DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_HHMM = r"([01]\d|2[0-3]):([0-5]\d)"
+SNAPSHOT_WINDOW_RE = re.compile(rf"^{_HHMM}-{_HHMM}$")
+MAINTENANCE_WINDOW_RE = re.compile(rf"^({'|'.join(DAYS)}):{_HHMM}-({'|'.join(DAYS)}):{_HHMM}$")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+def window_minutes(window: str) -> tuple[int, int]:
+    """(start, length) in minutes: of the day for hh24:mi-hh24:mi, of the week (from Sunday 00:00) with day names.
+    A window may wrap past midnight (or Saturday night)."""
+    def point(text: str) -> int:
+        *day, hours, minutes = text.split(":")
+        return (DAYS.index(day[0]) * 1440 if day else 0) + int(hours) * 60 + int(minutes)
+
+    start, end = (point(part) for part in window.split("-"))
+    period = 7 * 1440 if window[:3] in DAYS else 1440
+    return start, (end - start) % period
+
+
+def _check_id(kind: str, value: str, example: str) -> str:
+    if PLACEHOLDER in value:
+        raise ValueError(f"{value!r} is the placeholder from Pulumi.prod.yaml: set your real {kind} id "
+                         f"(e.g. {example})")
+    if not _ID_RE[kind].match(value):
+        raise ValueError(f"{value!r} is not a {kind} id: expected {kind}- and 8 or 17 hex characters (e.g. {example})")
+    return value
+
+
+def _private_cidr(value: str) -> str:
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a CIDR block ({error}); e.g. 10.0.0.0/16") from None
+    if network.version != 4:
+        raise ValueError(f"{value}: the group is IPv4-only; admit the clients' private IPv4 range")
+    if not any(network.subnet_of(private) for private in PRIVATE_RANGES):
+        raise ValueError(f"{value} is not a private range: Redis must never be reachable from the internet; use a "
+                         "range inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10, or admit the "
+                         "clients' security group instead")
+    return value
+
+
+SubnetId = Annotated[str, AfterValidator(lambda v: _check_id("subnet", v, "subnet-0a1b2c3d4e5f67890"))]
+SecurityGroupId = Annotated[str, AfterValidator(lambda v: _check_id("sg", v, "sg-0a1b2c3d4e5f67890"))]
+PrivateCidr = Annotated[str, AfterValidator(_private_cidr)]
+
+
+class ClusterModeSettings(_Section):
+    """`elasticache.clusterMode` — sharding, the scale-out path when one node's memory or CPU is outgrown."""
+
+    enabled: bool = Field(False, description="Shard the keyspace across `shards` node groups (Redis Cluster "
+                          "protocol: clients must be cluster-aware).")
+    shards: int = Field(2, ge=1, le=500, description="Node groups (shards), 1-500 (ElastiCache limit).")
+    replicas_per_shard: int = Field(1, ge=0, le=5, description="Replicas in each shard, 0-5 (ElastiCache limit).")
+
+
+class ElastiCacheSettings(_Section):
+    """`profwise-redis:elasticache` — the encrypted ElastiCache replication group (prod)."""
+
+    vpc_id: str | None = Field(None, description="VPC the cache lives in (required for the elasticache backend).")
+    subnet_ids: tuple[SubnetId, ...] = Field(
+        (), description="Private subnets for the subnet group; at least 2, in different AZs, for multi-AZ.")
+    allowed_security_group_ids: tuple[SecurityGroupId, ...] = Field(
+        (), description="Security groups of the clients (the backend) admitted on the Redis port.")
+    allowed_cidrs: tuple[PrivateCidr, ...] = Field(
+        (), description="Private IPv4 ranges admitted on the Redis port (public ranges and 0.0.0.0/0 are refused).")
+    replication_group_id: str | None = Field(None, description="Replication group id (1-40 letters, digits, "
+                                             "hyphens); default profwise-redis-<stack>.")
+    node_type: str = Field("cache.m6g.large", description="Node type (cache.<family>.<size>); it decides maxmemory. "
+                           "The guide's dev-like size is cache.t3.micro.")
+    engine: Literal["redis", "valkey"] = Field("redis", description="Engine: `redis` (Redis OSS) or `valkey`.")
+    engine_version: str = Field("7.1", description="Engine version as <major>.<minor>: redis 7.0/7.1, valkey "
+                                "7.2/8.0/8.1/8.2.")
+    replicas: int = Field(1, ge=0, le=5, description="Read replicas beside the primary, 0-5 (cluster mode off).")
+    automatic_failover: bool = Field(True, description="Promote a replica when the primary fails (needs a replica).")
+    multi_az: bool = Field(True, description="Place replicas in other AZs (needs automatic failover and 2+ subnets).")
+    cluster_mode: ClusterModeSettings = Field(default_factory=ClusterModeSettings, description="Sharding.")
+    node_quota: int = Field(90, ge=1, le=500, description="Your account's nodes-per-cluster quota (AWS default 90; "
+                            "raisable to 500).")
+    snapshot_retention_days: int = Field(7, ge=0, le=35, description="Days automatic daily snapshots are kept, 1-35.")
+    snapshot_window: str = Field("03:00-04:00", description="Daily UTC window for the snapshot (hh24:mi-hh24:mi, "
+                                 "60+ minutes).")
+    maintenance_window: str = Field("sun:05:00-sun:06:00", description="Weekly UTC maintenance window "
+                                    "(ddd:hh24:mi-ddd:hh24:mi, 60+ minutes, not overlapping the snapshot window).")
+    kms_key_arn: str | None = Field(None, description="Existing KMS key ARN for encryption at rest; unset: a "
+                                    "customer-managed key with rotation is created.")
+    final_snapshot: bool = Field(True, description="Take a final snapshot when the group is deleted.")
+    restore_from_snapshot: str | None = Field(None, description="Seed a new group from an ElastiCache snapshot name "
+                                              "or an S3 RDB ARN (used at creation only).")
+    alarm_email: str | None = Field(None, description="Email subscribed to the alarm topic (confirm the mail AWS "
+                                    "sends).")
+    log_retention_days: int = Field(30, description="Retention of the slow-log and engine-log groups (a CloudWatch "
+                                    "Logs value: 1, 3, 5, 7, 14, 30, 60, 90, ...).")
+    tags: dict[str, str] = Field(default_factory=dict, description="Extra tags on every resource.")
+    apply_immediately: bool = Field(False, description="Apply changes now instead of in the maintenance window.")
+    auth_token_update_strategy: Literal["ROTATE", "SET"] = Field(
+        "ROTATE", description="How a changed token is applied: ROTATE keeps the old one valid too (zero downtime); "
+        "SET (allowed only after a ROTATE) drops it.")
+
+    @field_validator("vpc_id")
+    @classmethod
+    def _vpc(cls, value: str | None) -> str | None:
+        return None if value is None else _check_id("vpc", value, "vpc-0a1b2c3d4e5f67890")
+
+    @field_validator("subnet_ids")
+    @classmethod
+    def _unique_subnets(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(values)) != len(values):
+            raise ValueError("lists a subnet twice: each subnet once")
+        return values
+
+    @field_validator("replication_group_id")
+    @classmethod
+    def _group_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not _GROUP_ID_RE.match(value.lower()) or value.endswith("-"):
+            raise ValueError(f"{value!r} is not a replication group id: 1-40 letters, digits or hyphens, starting "
+                             "with a letter, not ending with a hyphen, no two hyphens in a row")
+        return value.lower()  # AWS stores it lower-case
+
+    @field_validator("node_type")
+    @classmethod
+    def _node_type(cls, value: str) -> str:
+        match = _NODE_TYPE_RE.match(value)
+        if not match:
+            raise ValueError(f"{value!r} is not a node type: use cache.<family>.<size>, e.g. cache.m6g.large")
+        if match["family"] in PREVIOUS_GENERATION:
+            raise ValueError(f"{value} is a previous-generation type AWS no longer creates; use e.g. cache.m6g.large")
+        if match["family"].endswith("gd"):  # r6gd: data tiering must be enabled, and this stack does not set it
+            raise ValueError(f"{value} needs data tiering, which this stack does not configure; use e.g. "
+                             "cache.r6g.large")
+        return value
+
+    @field_validator("snapshot_window")
+    @classmethod
+    def _snapshot_window(cls, value: str) -> str:
+        if not SNAPSHOT_WINDOW_RE.match(value):
+            raise ValueError(f"{value!r} is not a daily window: use hh24:mi-hh24:mi in UTC, e.g. 03:00-04:00")
+        # "Snapshot window must be at least 60 minutes" (API error quoted in terraform-provider-aws#2153).
+        if window_minutes(value)[1] < 60:
+            raise ValueError(f"{value} is shorter than 60 minutes, the minimum snapshot window; e.g. 03:00-04:00")
+        return value
+
+    @field_validator("maintenance_window")
+    @classmethod
+    def _maintenance_window(cls, value: str) -> str:
+        value = value.lower()  # AWS accepts and returns lower-case day names
+        if not MAINTENANCE_WINDOW_RE.match(value):
+            raise ValueError(f"{value!r} is not a weekly window: use ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. "
+                             "sun:05:00-sun:06:00")
+        # "The minimum maintenance window is a 60 minute period" (CreateReplicationGroup, PreferredMaintenanceWindow).
+        if window_minutes(value)[1] < 60:
+            raise ValueError(f"{value} is shorter than 60 minutes, the minimum maintenance window; e.g. "
+                             "sun:05:00-sun:06:00")
+        return value
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _kms_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _KMS_ARN_RE.match(value):
+            raise ValueError(f"{value!r} is not a KMS key ARN: use arn:aws:kms:<region>:<account>:key/<key-id> "
+                             "(an alias is not accepted)")
+        return value
+
+    @field_validator("restore_from_snapshot")
+    @classmethod
+    def _restore(cls, value: str | None) -> str | None:
+        # SnapshotArns: "The Amazon S3 object name in the ARN cannot contain any commas."
+        if value is not None and (not value.strip() or re.search(r"[\s,]", value)):
+            raise ValueError(f"{value!r}: give one snapshot name or one arn:aws:s3:::bucket/key.rdb, without spaces "
+                             "or commas")
+        if value is not None and value.startswith("arn:") and not value.startswith(("arn:aws:s3:::",
+                                                                                    "arn:aws-cn:s3:::",
+                                                                                    "arn:aws-us-gov:s3:::")):
+            raise ValueError(f"{value!r} is not an S3 object ARN (arn:aws:s3:::bucket/key.rdb)")
+        return value
+
+    @field_validator("alarm_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL_RE.match(value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            closest = min(LOG_RETENTION_DAYS, key=lambda days: abs(days - value))
+            raise ValueError(f"{value} is not a CloudWatch Logs retention; the nearest allowed value is {closest} "
+                             f"(allowed: {', '.join(map(str, LOG_RETENTION_DAYS))})")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        # AWS tagging rules: key 1-128 characters, value up to 256, the aws: prefix is reserved, 50 tags at most
+        # (3 are added by this stack).
+        for key, value in tags.items():
+            if not 1 <= len(key) <= 128 or len(value) > 256 or key.lower().startswith("aws:"):
+                raise ValueError(f"tag {key!r}: keys are 1-128 characters and may not start with aws:, values at "
+                                 "most 256 characters")
+        if len(tags) > 47:
+            raise ValueError(f"{len(tags)} tags: AWS allows 50 per resource and this stack adds 3; use at most 47")
+        return tags
+
+    @property
+    def cluster_enabled(self) -> bool:
+        return self.cluster_mode.enabled
+
+    @property
+    def node_count(self) -> int:
+        if self.cluster_mode.enabled:
+            return self.cluster_mode.shards * (1 + self.cluster_mode.replicas_per_shard)
+        return 1 + self.replicas
+
+    def member_cluster_ids(self, group_id: str) -> list[str]:
+        """The cache clusters (nodes) AWS creates: <group>-001, ... or, sharded, <group>-0001-001, ...
+
+        CloudWatch publishes per node (dimension CacheClusterId), so alarms need these ids, not the group's.
+        """
+        if not self.cluster_mode.enabled:
+            return [f"{group_id}-{n:03d}" for n in range(1, self.replicas + 2)]
+        per_shard = self.cluster_mode.replicas_per_shard + 1
+        return [f"{group_id}-{s:04d}-{n:03d}" for s in range(1, self.cluster_mode.shards + 1)
+                for n in range(1, per_shard + 1)]
+
+
+def default_group_id(stack: str) -> str:
+    """`profwise-redis-<stack>` made a valid replication group id whatever the stack is called."""
+    text = re.sub(r"[^a-z0-9]+", "-", f"profwise-redis-{stack}".lower())
+    return re.sub(r"-+", "-", text)[:40].rstrip("-")
