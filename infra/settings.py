@@ -18,8 +18,9 @@ from pydantic.alias_generators import to_camel
 
 from infra.config_errors import PROJECT, ConfigError, Problem, problems_from
 from infra.redis_settings import RedisSettings
+from infra.verify_settings import VerifySettings
 
-OBJECT_KEYS = ("redis", "app", "docker")
+OBJECT_KEYS = ("redis", "app", "docker", "verify")
 _IMAGE_RE = re.compile(r"^(?:[\w.-]+(?::\d+)?/)*redis:7\.\d+\.\d+-alpine(?:3\.\d+)?(?:@sha256:[0-9a-f]{64})?$")
 _DOCKER_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 _PASSWORD_FORBIDDEN = re.compile(r"[\s\"'\\\x00-\x1f\x7f]")
@@ -102,6 +103,8 @@ class StackSettings(_Section):
     redis: RedisSettings = Field(default_factory=RedisSettings, description="Redis behaviour (see the redis.* keys).")
     app: AppSettings = Field(default_factory=AppSettings, description="What the app's .env gets.")
     docker: DockerSettings = Field(default_factory=DockerSettings, description="The local container (docker backend).")
+    verify: VerifySettings = Field(default_factory=VerifySettings, description="Post-deploy verification (see the "
+                                   "verify.* keys).")
     password: SecretStr | None = Field(None, description="Redis password (secret). When unset a 40-character password "
                                        "is generated once and kept in the stack's state.")
 
