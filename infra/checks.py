@@ -1,32 +1,26 @@
-"""Data-plane checks: what a client of the endpoint can see — reachability, TLS, AUTH, settings, a round trip.
+"""Data-plane checks: what a client of the endpoint can see — AUTH, the promised settings, a round trip — and
+`CHECKS`, the ordered list the runner in `infra.verify` executes.
 
-Each check takes a `Probe` (the target plus one authenticated connection and cached `INFO` sections) and returns
+Connection and TLS checks are in `infra.checks_connect`, the guide's key metrics in `infra.checks_metrics`. Each check takes a `Probe` (the target plus one authenticated connection and cached `INFO` sections) and returns
 `(status, detail)`; the runner in `infra.verify` times it, catches what it raises and skips what a failed gate makes
 pointless. Settings are read back from `INFO` because CONFIG is disabled, and commands are probed with `COMMAND INFO`,
-never called. The guide's key metrics (persistence, memory, clients, hit ratio, latency, cluster) are in
-`infra.checks_metrics`. Waiting for a starting endpoint uses redis-py's `Retry` with exponential backoff, bounded.
+never called.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
-import socket
-import ssl
-import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 import redis
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
-from infra import checks_metrics
+from infra import checks_connect, checks_metrics
+from infra.checks_connect import call_with_wait
 from infra.redis_settings import format_size
 from infra.verify import FAIL, PASS, SKIP, WARN, Target, command_present
 
-T = TypeVar("T")
 Outcome = tuple[str, str]
 # ElastiCache makes these unavailable itself, so they count as absent there without a probe:
 # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ClientConfig.RestrictedCommands.html
@@ -56,79 +50,6 @@ class Probe:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
-
-
-def call_with_wait(action: Callable[[], T], seconds: float, errors: tuple[type[Exception], ...]) -> T:
-    """Run `action`, retrying `errors` with redis-py's exponential backoff for at most `seconds` in total, then
-    re-raise the last error (a starting container or a fresh ElastiCache DNS name needs a moment)."""
-    backoff = ExponentialBackoff(cap=5.0, base=0.1)
-    deadline = time.monotonic() + seconds
-    failures: list[Exception] = []
-
-    def give_up_at_deadline(error: Exception) -> None:
-        failures.append(error)
-        if time.monotonic() + backoff.compute(len(failures)) > deadline:
-            raise error
-
-    return Retry(backoff, -1, supported_errors=errors).call_with_retry(action, give_up_at_deadline)
-
-
-def reachable(p: Probe) -> Outcome:
-    t, attempts = p.target, []
-
-    def connect() -> None:
-        attempts.append(time.monotonic())
-        socket.create_connection((t.host, t.port), timeout=t.timeout).close()
-
-    try:
-        call_with_wait(connect, t.wait, (OSError,))
-    except OSError as error:
-        waited = f" after {len(attempts)} attempts over {t.wait:g}s" if len(attempts) > 1 else ""
-        return FAIL, f"cannot open a TCP connection to {t.host}:{t.port}{waited}: {error}"
-    return PASS, f"TCP connect to {t.host}:{t.port}" + (f" (after {len(attempts)} attempts)" if len(attempts) > 1 else "")
-
-
-def _is_loopback(host: str) -> bool:
-    with contextlib.suppress(ValueError):
-        return ipaddress.ip_address(host).is_loopback
-    return host == "localhost"
-
-
-def tls(p: Probe) -> Outcome:
-    t = p.target
-    if not t.tls:
-        if _is_loopback(t.host):
-            return SKIP, "tls is false: plaintext, acceptable only because the endpoint is on loopback"
-        return WARN, f"tls is false: the password and data cross the network to {t.host} unencrypted"
-    context = ssl.create_default_context(cafile=t.ca_cert)  # verifies the chain and the host name
-    try:
-        with socket.create_connection((t.host, t.port), timeout=t.timeout) as raw:
-            with context.wrap_socket(raw, server_hostname=t.host) as conn:
-                cert, version = conn.getpeercert() or {}, conn.version()
-    except ssl.SSLCertVerificationError as error:
-        return FAIL, (f"the server's certificate is not trusted ({error.verify_message}): pass --ca-cert FILE "
-                      "(or verify.caCert) with the CA that signed it")
-    except ssl.SSLError as error:
-        return FAIL, f"TLS handshake failed ({error.reason or error}): the endpoint does not speak TLS on port {t.port}"
-    days = (ssl.cert_time_to_seconds(cert["notAfter"]) - time.time()) / 86400
-    issuer = dict(pair[0] for pair in cert.get("issuer", ())).get("commonName", "?")
-    detail = f"{version}, certificate for {t.host} verified (issuer {issuer}), expires in {days:.0f} days"
-    return (WARN if days < 14 else PASS), detail
-
-
-def tls_only(p: Probe) -> Outcome:
-    t = p.target
-    if not t.tls:
-        return SKIP, "tls is false: nothing to refuse"
-    reply = b""
-    with socket.create_connection((t.host, t.port), timeout=t.timeout) as raw:
-        raw.sendall(b"*1\r\n$4\r\nPING\r\n")
-        with contextlib.suppress(ConnectionResetError, socket.timeout):
-            reply = raw.recv(64)
-    if reply[:1] in (b"+", b"-"):  # a RESP reply: the port serves plaintext clients
-        first = reply.split(b"\r\n")[0].decode(errors="replace")
-        return FAIL, f"a plaintext PING got a Redis reply ({first!r}): the endpoint does not require TLS"
-    return PASS, "a plaintext PING gets no Redis reply (the connection is closed or answered with a TLS alert)"
 
 
 def auth_enforced(p: Probe) -> Outcome:
@@ -233,9 +154,9 @@ class Check:
 
 
 CHECKS: list[Check] = [
-    Check("reachable", reachable, gate="all"),
-    Check("tls", tls, gate="all"),
-    Check("tls_only", tls_only),
+    Check("reachable", checks_connect.reachable, gate="all"),
+    Check("tls", checks_connect.tls, gate="all"),
+    Check("tls_only", checks_connect.tls_only),
     Check("auth_enforced", auth_enforced),
     Check("ping", ping, gate="auth"),
     *(Check(name, run, needs_auth=True) for name, run in [
