@@ -12,16 +12,24 @@ import pulumi
 
 from infra.contract import RedisBackend, stack_outputs
 from infra.settings import StackSettings
+from infra.verify_hook import DeployVerifier
 
 RESOURCE_NAME = "redis"
 
 
 def build_backend(settings: StackSettings) -> RedisBackend:
+    # Post-deploy verification: a hook on the Redis resource (after create/update) that fails `pulumi up`.
+    verifier = DeployVerifier.for_stack(settings)
+    hooks = verifier.binding() if verifier else None
     if settings.backend == "docker":
         from infra.docker_redis import DockerRedis, DockerRedisArgs
 
-        return DockerRedis(RESOURCE_NAME, DockerRedisArgs.from_settings(settings))
-    raise pulumi.RunError("backend 'elasticache' is not available yet; use backend 'docker' for now")
+        backend = DockerRedis(RESOURCE_NAME, DockerRedisArgs.from_settings(settings, hooks=hooks))
+    else:
+        raise pulumi.RunError("backend 'elasticache' is not available yet; use backend 'docker' for now")
+    if verifier:
+        verifier.expect_from(backend)
+    return backend
 
 
 def define(settings: StackSettings) -> dict[str, pulumi.Input[Any]]:
