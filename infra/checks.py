@@ -68,8 +68,14 @@ def ping(p: Probe) -> Outcome:
     try:  # LOADING (the AOF is being replayed) is retried like a starting endpoint
         answered = call_with_wait(lambda: p.client().ping(), p.target.wait, (redis.BusyLoadingError,))
     except redis.AuthenticationError as error:
+        if "without any password configured" in str(error):
+            return FAIL, "the server has no password configured, so it refuses AUTH with the stack's password"
         return FAIL, (f"the server refused the stack's password ({error}): the password output does not match the "
                       "server's requirepass / AUTH token")
+    except redis.ResponseError as error:
+        if str(error).startswith("MISCONF"):  # authenticated, but Redis refuses PING and writes after a failed save
+            return WARN, f"authenticated, but PING is refused: {error} (see persistence)"
+        raise
     return (PASS, "PING answered PONG with the stack's password") if answered else (FAIL, "PING did not answer PONG")
 
 

@@ -49,7 +49,8 @@ def reachable(p: Any) -> Outcome:
     try:
         call_with_wait(connect, t.wait, (OSError,))
     except OSError as error:
-        waited = f" after {len(attempts)} attempts over {t.wait:g}s" if len(attempts) > 1 else ""
+        waited = (f" ({len(attempts)} attempts in {attempts[-1] - attempts[0]:.1f}s, waiting at most {t.wait:g}s)"
+                  if len(attempts) > 1 else "")
         return FAIL, f"cannot open a TCP connection to {t.host}:{t.port}{waited}: {error}"
     return PASS, f"TCP connect to {t.host}:{t.port}" + (f" (after {len(attempts)} attempts)" if len(attempts) > 1 else "")
 
@@ -74,6 +75,9 @@ def tls(p: Any) -> Outcome:
     except ssl.SSLCertVerificationError as error:
         return FAIL, (f"the server's certificate is not trusted ({error.verify_message}): pass --ca-cert FILE "
                       "(or verify.caCert) with the CA that signed it")
+    except (socket.timeout, TimeoutError):
+        return FAIL, (f"no TLS handshake within {t.timeout:g}s: the endpoint does not speak TLS on port {t.port} "
+                      "(a plaintext Redis waits silently for the end of a line) or is frozen")
     except ssl.SSLError as error:
         return FAIL, f"TLS handshake failed ({error.reason or error}): the endpoint does not speak TLS on port {t.port}"
     days = (ssl.cert_time_to_seconds(cert["notAfter"]) - time.time()) / 86400
