@@ -35,7 +35,8 @@ class Observed:
 def client(region: str, timeout: float, endpoint_url: str | None = None) -> Any:
     # https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (standard mode, max_attempts)
     config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"mode": "standard", "max_attempts": 3})
-    return boto3.client("elasticache", region_name=region, endpoint_url=endpoint_url, config=config)
+    # A fresh session reads the credentials now (boto3's default session keeps the first ones it found).
+    return boto3.session.Session().client("elasticache", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
 def aws_error(error: Exception) -> str:
