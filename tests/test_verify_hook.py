@@ -157,3 +157,47 @@ def test_verify_settings_defaults_follow_the_backend():
     assert VerifySettings().data_plane_from_deployer("docker") is True
     assert VerifySettings().data_plane_from_deployer("elasticache") is False
     assert VerifySettings(from_deployer=True).data_plane_from_deployer("elasticache") is True
+
+
+# --- The prod shape: the hook on the replication group, control plane from the deployer, against moto. The
+# ElastiCache component arrives with its own issue, so the hook is called directly with what pulumi-aws reports
+# for a replication group after create; the program's expected values come through the same holder. ---
+
+def prod_verifier(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> verify_hook.DeployVerifier:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    settings = parse_settings({"profwise-redis:backend": "elasticache"})
+    verifier = verify_hook.DeployVerifier.for_stack(settings)
+    assert verifier is not None and verifier.plane == "control"
+    return verifier
+
+
+def after_create(verifier: verify_hook.DeployVerifier, group_id: str, expected: dict[str, Any]) -> None:
+    import pulumi
+
+    async def deploy() -> None:
+        control_plane = {k: v for k, v in expected.items() if k != "replication_group_id"}  # the id comes from AWS
+        verifier.expect(backend="elasticache", tls=True, password=pulumi.Output.secret("Token-With-Enough-Length-0123"),
+                        settings={}, control_plane=control_plane)
+        await verifier.after_deploy(pulumi.ResourceHookArgs(
+            urn=f"urn:pulumi:prod::profwise-redis::aws:elasticache/replicationGroup:ReplicationGroup::redis-group",
+            id=group_id, name="redis-group", type=verify_hook.REPLICATION_GROUP,
+            new_outputs={"replicationGroupId": group_id, "primaryEndpointAddress": f"master.{group_id}.example",
+                         "port": 6379.0, "atRestEncryptionEnabled": True}))
+
+    asyncio.run(deploy())
+
+
+def test_the_prod_hook_passes_for_a_secure_group(moto_endpoint, aws_env, monkeypatch):
+    from test_control_plane import create_group, expected_for
+
+    group_id = create_group(moto_endpoint)
+    after_create(prod_verifier(moto_endpoint, monkeypatch), group_id, expected_for(group_id))
+
+
+def test_the_prod_hook_fails_the_deployment_for_an_unencrypted_group(moto_endpoint, aws_env, monkeypatch):
+    from test_control_plane import create_group, expected_for
+
+    group_id = create_group(moto_endpoint, AtRestEncryptionEnabled=False, KmsKeyId=None)
+    with pytest.raises(verify_hook.VerificationFailed, match="FAILED: aws_encryption_at_rest") as failure:
+        after_create(prod_verifier(moto_endpoint, monkeypatch), group_id, expected_for(group_id))
+    assert "Token-With-Enough-Length-0123" not in str(failure.value)
