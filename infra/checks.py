@@ -1,7 +1,8 @@
 """Data-plane checks: what a client of the endpoint can see — AUTH, the promised settings, a round trip — and
 `CHECKS`, the ordered list the runner in `infra.verify` executes.
 
-Connection and TLS checks are in `infra.checks_connect`, the guide's key metrics in `infra.checks_metrics`. Each check takes a `Probe` (the target plus one authenticated connection and cached `INFO` sections) and returns
+Connection and TLS checks are in `infra.checks_connect`, the guide's key metrics in `infra.checks_metrics`. Each
+check takes a `Probe` (the target plus one authenticated connection and cached `INFO` sections) and returns
 `(status, detail)`; the runner in `infra.verify` times it, catches what it raises and skips what a failed gate makes
 pointless. Settings are read back from `INFO` because CONFIG is disabled, and commands are probed with `COMMAND INFO`,
 never called.
@@ -111,7 +112,8 @@ def aof(p: Probe) -> Outcome:
     if expected is None:
         return SKIP, "the settings output has no appendonly"
     if actual != expected:
-        return FAIL, f"AOF is {'on' if actual else 'off'} but the stack promised appendonly {'yes' if expected else 'no'}"
+        promised = "yes" if expected else "no"
+        return FAIL, f"AOF is {'on' if actual else 'off'} but the stack promised appendonly {promised}"
     return PASS, f"AOF {'on' if actual else 'off'}, as promised"
 
 

@@ -52,7 +52,8 @@ def reachable(p: Any) -> Outcome:
         waited = (f" ({len(attempts)} attempts in {attempts[-1] - attempts[0]:.1f}s, waiting at most {t.wait:g}s)"
                   if len(attempts) > 1 else "")
         return FAIL, f"cannot open a TCP connection to {t.host}:{t.port}{waited}: {error}"
-    return PASS, f"TCP connect to {t.host}:{t.port}" + (f" (after {len(attempts)} attempts)" if len(attempts) > 1 else "")
+    waited = f" (after {len(attempts)} attempts)" if len(attempts) > 1 else ""
+    return PASS, f"TCP connect to {t.host}:{t.port}{waited}"
 
 
 def _is_loopback(host: str) -> bool:

@@ -144,7 +144,8 @@ def check_members(exp: Mapping[str, Any], obs: Observed) -> Outcome:
     if exp.get("member_count") is not None and len(members) != int(exp["member_count"]):
         wrong.append(f"{len(members)} member node(s), expected {exp['member_count']}")
     if "cluster_mode" in exp and _enabled(exp["cluster_mode"]) != cluster:
-        wrong.append(f"cluster mode {'on' if cluster else 'off'}, expected {'on' if _enabled(exp['cluster_mode']) else 'off'}")
+        wanted = "on" if _enabled(exp["cluster_mode"]) else "off"
+        wrong.append(f"cluster mode {'on' if cluster else 'off'}, expected {wanted}")
     return (FAIL, "; ".join(wrong)) if wrong else (PASS, f"{len(members)} member node(s), cluster mode "
                                                           f"{'on' if cluster else 'off'}")
 

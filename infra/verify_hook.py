@@ -6,8 +6,9 @@ resource's own inputs and outputs — not the stack outputs, not the password. S
 `expect(**values)` records, as one `Output.all`, the contract values the program knows without the hooked resource
 (password, tls, settings, the expected control plane); the hook awaits them, adds what only the resource can tell (the
 container's published port, the replication group's endpoint and id) and runs the same checks as the CLI in a worker
-thread. Values passed to `expect` must not depend on the hooked resource's outputs: the engine may answer that
-resource's registration only after its after-hooks ran, so the wait is bounded instead of a potential deadlock.
+thread. Values passed to `expect` must not depend on the hooked resource's outputs: the engine answers that
+resource's registration (`stepComplete`) only after the step's post-processing, where after-hooks run and their
+failure is recorded (pulumi/pulumi pkg/resource/deploy/step_executor.go) — so the wait is bounded, never a deadlock.
 Since Pulumi CLI 3.238 a failing after-hook fails `pulumi up` (pulumi/pulumi#22935); hooks never run in preview
 (`on_dry_run` is false) nor under the mock engine, so tests call the registered callback directly.
 """
@@ -26,7 +27,7 @@ from infra.settings import StackSettings
 HOOK_NAME = "profwise-redis-verify"
 CONTAINER = "docker:index/container:Container"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
-EXPECTED_WAIT = 120.0  # seconds for the holder's values; they come from config or from resources created earlier
+EXPECTED_WAIT = 30.0  # seconds for the holder's values: from config or from resources created before, so already known
 
 
 class VerificationFailed(Exception):

@@ -21,7 +21,8 @@ REGION = "eu-west-1"
 KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 SECURE_GROUP = dict(Engine="redis", EngineVersion="7.1", ReplicasPerNodeGroup=1, AutomaticFailoverEnabled=True,
                     MultiAZEnabled=True, AtRestEncryptionEnabled=True, KmsKeyId=KMS_KEY, TransitEncryptionEnabled=True,
-                    TransitEncryptionMode="required", AuthToken="Token-With-Enough-Length-0123", SnapshotRetentionLimit=7)
+                    TransitEncryptionMode="required", AuthToken="Token-With-Enough-Length-0123",
+                    SnapshotRetentionLimit=7)
 
 
 def expected_for(group_id: str, **changes: Any) -> dict[str, Any]:

@@ -179,7 +179,7 @@ def after_create(verifier: verify_hook.DeployVerifier, group_id: str, expected: 
         verifier.expect(backend="elasticache", tls=True, password=pulumi.Output.secret("Token-With-Enough-Length-0123"),
                         settings={}, control_plane=control_plane)
         await verifier.after_deploy(pulumi.ResourceHookArgs(
-            urn=f"urn:pulumi:prod::profwise-redis::aws:elasticache/replicationGroup:ReplicationGroup::redis-group",
+            urn="urn:pulumi:prod::profwise-redis::aws:elasticache/replicationGroup:ReplicationGroup::redis-group",
             id=group_id, name="redis-group", type=verify_hook.REPLICATION_GROUP,
             new_outputs={"replicationGroupId": group_id, "primaryEndpointAddress": f"master.{group_id}.example",
                          "port": 6379.0, "atRestEncryptionEnabled": True}))
@@ -201,3 +201,23 @@ def test_the_prod_hook_fails_the_deployment_for_an_unencrypted_group(moto_endpoi
     with pytest.raises(verify_hook.VerificationFailed, match="FAILED: aws_encryption_at_rest") as failure:
         after_create(prod_verifier(moto_endpoint, monkeypatch), group_id, expected_for(group_id))
     assert "Token-With-Enough-Length-0123" not in str(failure.value)
+
+
+def test_expected_values_that_never_resolve_fail_after_a_bounded_wait(monkeypatch):
+    """E.g. a value derived from the hooked resource itself, which the engine resolves only after the hook."""
+    import pulumi
+
+    monkeypatch.setattr(verify_hook, "EXPECTED_WAIT", 0.2)
+    verifier = verify_hook.DeployVerifier(parse_settings({}), "data")
+
+    async def deploy() -> None:
+        loop = asyncio.get_running_loop()
+        known, secret = loop.create_future(), loop.create_future()
+        known.set_result(True)
+        secret.set_result(False)
+        verifier.expect(host=pulumi.Output(set(), loop.create_future(), known, secret))  # never resolves
+        await verifier.after_deploy(pulumi.ResourceHookArgs(urn="urn", id="c1", name="redis-container",
+                                                            type=verify_hook.CONTAINER, new_outputs={}))
+
+    with pytest.raises(verify_hook.VerificationFailed, match="must not depend on the verified resource"):
+        asyncio.run(deploy())
