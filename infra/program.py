@@ -17,20 +17,19 @@ from infra.verify_hook import DeployVerifier
 RESOURCE_NAME = "redis"
 
 
-def build_backend(settings: StackSettings) -> RedisBackend:
-    # Post-deploy verification: a hook on the Redis resource (after create/update) that fails `pulumi up`.
-    verifier = DeployVerifier.for_stack(settings)
-    hooks = verifier.binding() if verifier else None
+def build_backend(settings: StackSettings, hooks: pulumi.ResourceHookBinding | None = None) -> RedisBackend:
+    """`hooks` go on the backend's Redis resource (the container, the replication group)."""
     if settings.backend == "docker":
         from infra.docker_redis import DockerRedis, DockerRedisArgs
 
-        backend = DockerRedis(RESOURCE_NAME, DockerRedisArgs.from_settings(settings, hooks=hooks))
-    else:
-        raise pulumi.RunError("backend 'elasticache' is not available yet; use backend 'docker' for now")
-    if verifier:
-        verifier.expect_from(backend)
-    return backend
+        return DockerRedis(RESOURCE_NAME, DockerRedisArgs.from_settings(settings, hooks=hooks))
+    raise pulumi.RunError("backend 'elasticache' is not available yet; use backend 'docker' for now")
 
 
 def define(settings: StackSettings) -> dict[str, pulumi.Input[Any]]:
-    return stack_outputs(build_backend(settings), settings.app)
+    # Post-deploy verification: a hook (after create/update) on the Redis resource that fails `pulumi up`.
+    verifier = DeployVerifier.for_stack(settings)
+    backend = build_backend(settings, verifier.binding() if verifier else None)
+    if verifier:
+        verifier.expect_from(backend)
+    return stack_outputs(backend, settings.app)

@@ -25,6 +25,15 @@ from redis_server import RedisServer, free_port
 from stack_harness import run_stack
 
 
+def run_on_own_loop(coroutine: Any) -> Any:
+    """Like asyncio.run, but leaves the thread's current loop (the mock-engine harness's) in place."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
 class Recorder:
     def __init__(self) -> None:
         self.hooks: dict[str, Any] = {}  # name -> callback (token, target)
@@ -184,7 +193,7 @@ def after_create(verifier: verify_hook.DeployVerifier, group_id: str, expected: 
             new_outputs={"replicationGroupId": group_id, "primaryEndpointAddress": f"master.{group_id}.example",
                          "port": 6379.0, "atRestEncryptionEnabled": True}))
 
-    asyncio.run(deploy())
+    run_on_own_loop(deploy())
 
 
 def test_the_prod_hook_passes_for_a_secure_group(moto_endpoint, aws_env, monkeypatch):
@@ -220,4 +229,4 @@ def test_expected_values_that_never_resolve_fail_after_a_bounded_wait(monkeypatc
                                                             type=verify_hook.CONTAINER, new_outputs={}))
 
     with pytest.raises(verify_hook.VerificationFailed, match="must not depend on the verified resource"):
-        asyncio.run(deploy())
+        run_on_own_loop(deploy())
