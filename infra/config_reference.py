@@ -10,7 +10,8 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any, get_args, get_origin, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr
 
@@ -27,6 +28,9 @@ def _type_name(annotation: Any) -> str:
         return " \\| ".join(f"`{v}`" for v in get_args(annotation))
     if annotation is SecretStr or SecretStr in get_args(annotation):
         return "secret string"
+    optional = [arg for arg in get_args(annotation) if arg is not type(None)]
+    if origin in (Union, UnionType) and len(optional) == 1:  # `X | None`: an optional X (the default says so)
+        return _type_name(optional[0])
     if origin is tuple:
         return "list"
     if origin is dict:

@@ -20,8 +20,9 @@ from infra import elasticache_rules
 from infra.config_errors import PROJECT, ConfigError, Problem, problems_from
 from infra.elasticache_settings import ElastiCacheSettings
 from infra.redis_settings import RedisSettings
+from infra.verify_settings import VerifySettings
 
-OBJECT_KEYS = ("redis", "app", "docker", "elasticache")
+OBJECT_KEYS = ("redis", "app", "docker", "elasticache", "verify")
 _IMAGE_RE = re.compile(r"^(?:[\w.-]+(?::\d+)?/)*redis:7\.\d+\.\d+-alpine(?:3\.\d+)?(?:@sha256:[0-9a-f]{64})?$")
 _DOCKER_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 _PASSWORD_FORBIDDEN = re.compile(r"[\s\"'\\\x00-\x1f\x7f]")
@@ -106,6 +107,8 @@ class StackSettings(_Section):
     docker: DockerSettings = Field(default_factory=DockerSettings, description="The local container (docker backend).")
     elasticache: ElastiCacheSettings = Field(default_factory=ElastiCacheSettings, description="The AWS replication "
                                              "group (elasticache backend).")
+    verify: VerifySettings = Field(default_factory=VerifySettings, description="Post-deploy verification (see the "
+                                   "verify.* keys).")
     password: SecretStr | None = Field(None, description="Redis password (secret). When unset a 40-character password "
                                        "is generated once and kept in the stack's state.")
 

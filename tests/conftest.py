@@ -47,3 +47,29 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
     cert.private_key_pem.write_to_path(str(paths.key))
     ca.cert_pem.write_to_path(str(paths.ca))
     return paths
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A real moto server over HTTP (boto3 is pointed at it with endpoint_url / AWS_ENDPOINT_URL)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """Dummy credentials, and nothing from the machine's own AWS configuration (no ~/.aws, no instance metadata)."""
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-west-1",
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
+           "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+           "AWS_EC2_METADATA_DISABLED": "true"}
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env

@@ -1,34 +1,59 @@
-"""`verify`: check a deployed Redis does what its stack promised (see `infra.verify`)."""
+"""`verify`: check a deployed Redis does what its stack promised (see `infra.verify`).
+
+Exit 0 when every check passes (warnings and skips allowed), 1 when one fails, 2 for bad usage or unreadable outputs.
+The report is a table (check, status, detail, time) or, with `--json`, one JSON object; the password never appears.
+Run it from where clients run: for the prod stack, inside the VPC (the data plane is private).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 
-from infra import verify
+from infra import verify, verify_report
 from infra.cli_support import UsageError, add_outputs_source, read_outputs
 
 
-def run(args: argparse.Namespace) -> int:
+def _seconds(text: str) -> float:
     try:
-        target = verify.Target.from_outputs(read_outputs(args), timeout=args.timeout)
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: use 0 to 3600 seconds")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be greater than 0 seconds")
+    if args.ca_cert and not os.path.isfile(args.ca_cert):
+        raise UsageError(f"--ca-cert {args.ca_cert}: no such file (a PEM file with the CA certificate)")
+    outputs = read_outputs(args)
+    try:
+        results = verify.run_all(outputs, plane=args.plane, timeout=args.timeout, ca_cert=args.ca_cert,
+                                 wait=args.wait)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    results = verify.run_checks(target)
     if args.json:
-        print(json.dumps({"passed": verify.passed(results), "checks": [r.as_dict() for r in results]}, indent=2))
+        print(verify_report.as_json(results))
     else:
-        width = max(len(r.name) for r in results)
-        print(f"{'check':<{width}}  status  {'time':>7}  detail")
-        for r in results:
-            print(f"{r.name:<{width}}  {r.status:<6}  {r.seconds:>6.3f}s  {r.detail}")
-        print("verification passed" if verify.passed(results) else "verification FAILED")
+        print(verify_report.table(results))
+        print(verify_report.summary(results))
     return 0 if verify.passed(results) else 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("verify", help="check a deployed Redis does what its stack promised")
+    parser = sub.add_parser("verify", help="check a deployed Redis does what its stack promised",
+                            description=(__doc__ or "").split("\n\n")[1])
     add_outputs_source(parser)
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds each network operation may take")
+    parser.add_argument("--ca-cert", metavar="FILE", help="PEM file of a private CA that signed the server's TLS "
+                        "certificate (default: the system's trusted CAs)")
+    parser.add_argument("--timeout", type=_seconds, default=5.0, metavar="SECONDS",
+                        help="seconds each network operation may take (default 5)")
+    parser.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
+                        help="keep retrying an endpoint that is still starting, with backoff, this long (default 0)")
+    parser.add_argument("--plane", choices=("all", "data", "control"), default="all",
+                        help="data: the Redis endpoint; control: the AWS API (elasticache); all: both (default)")
     parser.set_defaults(func=run)

@@ -1,0 +1,177 @@
+"""Data-plane checks: what a client of the endpoint can see — AUTH, the promised settings, a round trip — and
+`CHECKS`, the ordered list the runner in `infra.verify` executes.
+
+Connection and TLS checks are in `infra.checks_connect`, the guide's key metrics in `infra.checks_metrics`. Each
+check takes a `Probe` (the target plus one authenticated connection and cached `INFO` sections) and returns
+`(status, detail)`; the runner in `infra.verify` times it, catches what it raises and skips what a failed gate makes
+pointless. Settings are read back from `INFO` because CONFIG is disabled, and commands are probed with `COMMAND INFO`,
+never called.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import redis
+
+from infra import checks_connect, checks_metrics
+from infra.checks_connect import call_with_wait
+from infra.redis_settings import format_size
+from infra.verify import FAIL, PASS, SKIP, WARN, Target, command_present
+
+Outcome = tuple[str, str]
+# ElastiCache makes these unavailable itself, so they count as absent there without a probe:
+# https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ClientConfig.RestrictedCommands.html
+ELASTICACHE_RESTRICTED = frozenset({"BGREWRITEAOF", "BGSAVE", "CONFIG", "DEBUG", "MIGRATE", "REPLICAOF", "SAVE",
+                                    "SLAVEOF", "SHUTDOWN", "SYNC"})
+ROUND_TRIP_TTL = 60  # seconds: if the DEL is lost with the connection, the key still expires on its own
+
+
+class Probe:
+    """The target plus what several checks share: one authenticated client and the INFO sections already read."""
+
+    def __init__(self, target: Target):
+        self.target = target
+        self._client: redis.Redis | None = None
+        self._info: dict[str, dict[str, Any]] = {}
+
+    def client(self) -> redis.Redis:
+        if self._client is None:
+            self._client = self.target.client(self.target.password)
+        return self._client
+
+    def info(self, section: str) -> dict[str, Any]:
+        if section not in self._info:
+            self._info[section] = self.client().info(section)
+        return self._info[section]
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def auth_enforced(p: Probe) -> Outcome:
+    try:
+        p.target.client().ping()
+    except redis.AuthenticationError as error:
+        return PASS, f"unauthenticated PING refused ({error})"
+    except redis.ResponseError as error:
+        if "NOAUTH" in str(error):
+            return PASS, "unauthenticated PING refused (NOAUTH)"
+        raise
+    return FAIL, "the server answered PING without a password: AUTH is not enforced (requirepass is not set)"
+
+
+def ping(p: Probe) -> Outcome:
+    try:  # LOADING (the AOF is being replayed) is retried like a starting endpoint
+        answered = call_with_wait(lambda: p.client().ping(), p.target.wait, (redis.BusyLoadingError,))
+    except redis.AuthenticationError as error:
+        if "without any password configured" in str(error):
+            return FAIL, "the server has no password configured, so it refuses AUTH with the stack's password"
+        return FAIL, (f"the server refused the stack's password ({error}): the password output does not match the "
+                      "server's requirepass / AUTH token")
+    except redis.ResponseError as error:
+        if str(error).startswith("MISCONF"):  # authenticated, but Redis refuses PING and writes after a failed save
+            return WARN, f"authenticated, but PING is refused: {error} (see persistence)"
+        raise
+    return (PASS, "PING answered PONG with the stack's password") if answered else (FAIL, "PING did not answer PONG")
+
+
+def _expected(p: Probe, key: str) -> Any:
+    return p.target.settings.get(key)
+
+
+def maxmemory(p: Probe) -> Outcome:
+    actual = p.info("memory")["maxmemory"]
+    if p.target.backend == "elasticache":
+        return SKIP, f"on ElastiCache the node type sets maxmemory (the server reports {format_size(actual)})"
+    expected = _expected(p, "maxmemory")
+    if expected is None:
+        return SKIP, "the settings output has no maxmemory"
+    if actual != expected:
+        return FAIL, f"maxmemory is {format_size(actual)} but the stack promised {format_size(expected)}"
+    return PASS, f"maxmemory {format_size(actual)}"
+
+
+def eviction_policy(p: Probe) -> Outcome:
+    actual, expected = p.info("memory")["maxmemory_policy"], _expected(p, "maxmemory-policy")
+    if expected is None:
+        return SKIP, "the settings output has no maxmemory-policy"
+    if actual != expected:
+        return FAIL, f"maxmemory-policy is {actual} but the stack promised {expected}"
+    return PASS, f"maxmemory-policy {actual}"
+
+
+def aof(p: Probe) -> Outcome:
+    if p.target.backend == "elasticache":
+        return SKIP, "ElastiCache persists with snapshots and replicas (see the aws_backups check), not an AOF"
+    expected, actual = _expected(p, "appendonly"), bool(p.info("persistence")["aof_enabled"])
+    if expected is None:
+        return SKIP, "the settings output has no appendonly"
+    if actual != expected:
+        promised = "yes" if expected else "no"
+        return FAIL, f"AOF is {'on' if actual else 'off'} but the stack promised appendonly {promised}"
+    return PASS, f"AOF {'on' if actual else 'off'}, as promised"
+
+
+def dangerous_commands(p: Probe) -> Outcome:
+    disabled = [str(name).upper() for name in _expected(p, "disabled-commands") or ()]
+    if not disabled:
+        return WARN, "the stack disables no commands: FLUSHALL, FLUSHDB and CONFIG can wipe or reconfigure the cache"
+    aws = p.target.backend == "elasticache"
+    present = [c for c in disabled if not (aws and c in ELASTICACHE_RESTRICTED) and command_present(p.client(), c)]
+    if present:
+        return FAIL, (f"{', '.join(present)} still available (found by COMMAND INFO, not called): the server does "
+                      "not run with the stack's rename-command lines")
+    return PASS, f"{', '.join(disabled)} absent (probed with COMMAND INFO)"
+
+
+def round_trip(p: Probe) -> Outcome:
+    t = p.target
+    client: Any = p.client()
+    if t.cluster:  # the configuration endpoint redirects keys of other shards: let redis-py follow MOVED
+        client = redis.RedisCluster(host=t.host, port=t.port, password=t.password, ssl=t.tls,
+                                    ssl_ca_certs=t.ca_cert if t.tls else None, socket_timeout=t.timeout,
+                                    socket_connect_timeout=t.timeout)
+    key, token = f"profwise:verify:{uuid.uuid4().hex}", uuid.uuid4().hex
+    try:
+        if not client.set(key, token, ex=ROUND_TRIP_TTL, nx=True):
+            return FAIL, f"SET {key} NX was refused"
+        value, ttl = client.get(key), client.ttl(key)
+    finally:
+        with contextlib.suppress(redis.RedisError):
+            client.delete(key)
+        if client is not p.client():
+            client.close()
+    if value != token.encode():
+        return FAIL, f"GET {key} returned {value!r}, not the value just written"
+    if not 0 < ttl <= ROUND_TRIP_TTL:
+        return FAIL, f"TTL {key} is {ttl}: the expiry was not kept"
+    return PASS, f"SET/GET/TTL/DEL of {key} (TTL {ttl}s)"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    run: Callable[[Probe], Outcome]
+    gate: str = ""  # "all": when this fails every later check is pointless; "auth": later checks need the password
+    needs_auth: bool = False
+
+
+CHECKS: list[Check] = [
+    Check("reachable", checks_connect.reachable, gate="all"),
+    Check("tls", checks_connect.tls, gate="all"),
+    Check("tls_only", checks_connect.tls_only),
+    Check("auth_enforced", auth_enforced),
+    Check("ping", ping, gate="auth"),
+    *(Check(name, run, needs_auth=True) for name, run in [
+        ("maxmemory", maxmemory), ("eviction_policy", eviction_policy), ("aof", aof),
+        ("dangerous_commands", dangerous_commands),
+        *checks_metrics.CHECKS[:4],  # persistence, memory, clients, key_metrics: read before our own GET counts
+        ("round_trip", round_trip),
+        *checks_metrics.CHECKS[4:],
+    ]),
+]

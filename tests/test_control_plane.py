@@ -1,0 +1,179 @@
+"""Control-plane checks against a real moto server (HTTP, boto3 pointed at it), and the parameter group through
+botocore's Stubber, because moto 5 implements neither CreateCacheParameterGroup nor DescribeCacheParameters.
+
+Moto quirks the fixtures work around, each as AWS itself would behave: moto sizes a cluster-mode-disabled group from
+ReplicasPerNodeGroup (it ignores NumCacheClusters), and it does not materialise the member clusters, so the test
+creates them (with their engine version) the way AWS lists them under DescribeCacheClusters.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from infra import control_plane
+
+REGION = "eu-west-1"
+KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+SECURE_GROUP = dict(Engine="redis", EngineVersion="7.1", ReplicasPerNodeGroup=1, AutomaticFailoverEnabled=True,
+                    MultiAZEnabled=True, AtRestEncryptionEnabled=True, KmsKeyId=KMS_KEY, TransitEncryptionEnabled=True,
+                    TransitEncryptionMode="required", AuthToken="Token-With-Enough-Length-0123",
+                    SnapshotRetentionLimit=7)
+
+
+def expected_for(group_id: str, **changes: Any) -> dict[str, Any]:
+    """The control_plane output the prod stack exports for the secure group (keys as documented in contract.py)."""
+    return {"replication_group_id": group_id, "region": REGION, "engine": "redis", "engine_version": "7.1",
+            "cluster_mode": False, "member_count": 2, "multi_az": True, "automatic_failover": True,
+            "at_rest_encryption": True, "transit_encryption_mode": "required", "auth_token_enabled": True,
+            "snapshot_retention_days": 7, **changes}
+
+
+def create_group(endpoint: str, engine_version: str = "7.1.0", **changes: Any) -> str:
+    api = boto3.client("elasticache", region_name=REGION, endpoint_url=endpoint)
+    group_id = f"pw-{uuid.uuid4().hex[:10]}"
+    params = {k: v for k, v in {**SECURE_GROUP, **changes}.items() if v is not None}
+    group = api.create_replication_group(ReplicationGroupId=group_id, ReplicationGroupDescription="profwise",
+                                         **params)["ReplicationGroup"]
+    for member in group["MemberClusters"]:
+        api.create_cache_cluster(CacheClusterId=member, ReplicationGroupId=group_id, Engine="redis",
+                                 EngineVersion=engine_version, CacheNodeType="cache.t4g.small")
+    return group_id
+
+
+def statuses(results: list[control_plane.CheckResult]) -> dict[str, str]:
+    return {r.name: r.status for r in results}
+
+
+def test_an_encrypted_backed_up_group_passes(moto_endpoint, aws_env):
+    group_id = create_group(moto_endpoint)
+    results = control_plane.run_checks(expected_for(group_id), {"kms_key_arn": KMS_KEY}, endpoint_url=moto_endpoint)
+    assert statuses(results) == {**{r.name: "pass" for r in results}, "aws_parameters": "skip"}
+    detail = {r.name: r.detail for r in results}
+    assert "mode required" in detail["aws_encryption_in_transit"] and KMS_KEY in detail["aws_encryption_at_rest"]
+    assert "7.1.0 on 2 member(s)" in detail["aws_engine"]
+
+
+# (how the live group differs from the secure one, the checks that must fail, what the first one must say)
+INSECURE = [
+    ("no encryption at rest", dict(AtRestEncryptionEnabled=False, KmsKeyId=None), {}, {"aws_encryption_at_rest"},
+     "encryption at rest is off"),
+    ("no backups", dict(SnapshotRetentionLimit=0), {}, {"aws_backups"}, "automatic backups are off"),
+    ("transit mode preferred", dict(TransitEncryptionMode="preferred"), {}, {"aws_encryption_in_transit"},
+     "preferred still accepts plaintext"),
+    ("no transit encryption, no token", dict(TransitEncryptionEnabled=False, TransitEncryptionMode=None,
+                                             AuthToken=None), {}, {"aws_encryption_in_transit", "aws_auth"},
+     "encryption in transit is off"),
+    ("single node, no failover", dict(ReplicasPerNodeGroup=0, AutomaticFailoverEnabled=False, MultiAZEnabled=False),
+     {}, {"aws_high_availability", "aws_members"}, "automatic failover is disabled, expected enabled"),
+    ("another KMS key", {}, {"kms_key_arn": KMS_KEY.replace("1111", "9999")}, {"aws_encryption_at_rest"},
+     "not the stack's"),
+    ("cluster mode expected", {}, {"cluster_mode": True}, {"aws_members"}, "cluster mode off, expected on"),
+]
+
+
+@pytest.mark.parametrize(("live", "promised", "failing", "phrase"), [case[1:] for case in INSECURE],
+                         ids=[case[0] for case in INSECURE])
+def test_a_group_that_breaks_a_promise_fails_the_right_check(moto_endpoint, aws_env, live, promised, failing,
+                                                               phrase):
+    group_id = create_group(moto_endpoint, **live)
+    results = control_plane.run_checks(expected_for(group_id, **promised), endpoint_url=moto_endpoint)
+    assert {r.name for r in results if r.status == "fail"} == failing, results
+    assert any(phrase in r.detail for r in results if r.name in failing)
+
+
+def test_a_different_engine_version_fails(moto_endpoint, aws_env):
+    group_id = create_group(moto_endpoint, engine_version="6.2.6")
+    results = statuses(control_plane.run_checks(expected_for(group_id), endpoint_url=moto_endpoint))
+    assert [name for name, status in results.items() if status == "fail"] == ["aws_engine"]
+
+
+@pytest.mark.parametrize(("wanted", "live", "ok"), [("7.1", "7.1.0", True), ("7.1", "7.10.0", False),
+                                                    ("7", "7.1.0", True), ("7.1.0", "7.1.0", True)])
+def test_engine_versions_compare_by_component(wanted, live, ok):
+    observed = control_plane.Observed({"Engine": "redis"}, [{"EngineVersion": live}])
+    assert control_plane.check_engine({"engine_version": wanted}, observed)[0] == ("pass" if ok else "fail")
+
+
+def test_a_missing_group_fails_and_skips_the_rest(moto_endpoint, aws_env):
+    results = control_plane.run_checks(expected_for("pw-does-not-exist"), endpoint_url=moto_endpoint)
+    assert results[0].status == "fail" and "ReplicationGroupNotFoundFault" in results[0].detail
+    assert {r.status for r in results[1:]} == {"skip"}
+
+
+def test_no_credentials_is_a_clear_failure(moto_endpoint, aws_env, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    results = control_plane.run_checks(expected_for("pw-any"), endpoint_url=moto_endpoint)
+    assert results[0].status == "fail" and "no AWS credentials" in results[0].detail
+
+
+def test_an_unreachable_api_fails_within_the_timeout(aws_env):
+    from redis_server import free_port
+
+    results = control_plane.run_checks(expected_for("pw-any"), endpoint_url=f"http://127.0.0.1:{free_port()}",
+                                       timeout=1)
+    assert results[0].status == "fail" and "Could not connect" in results[0].detail and results[0].seconds < 10
+
+
+def test_an_incomplete_description_is_a_failure_not_a_crash():
+    results = control_plane.run_checks({"engine": "redis"})
+    assert [(r.name, r.status) for r in results] == [("aws_group_available", "fail")]
+
+
+# --- The parameter group: DescribeCacheParameters is not in moto, so botocore's Stubber answers instead. The
+# Stubber checks every request we send and every canned response against the real ElastiCache API model. ---
+
+PARAMETER_GROUP = "profwise-redis-redis7"
+RENDERED = {"maxmemory-policy": "allkeys-lru", "slowlog-log-slower-than": "10000", "lazyfree-lazy-eviction": "yes"}
+
+
+def stubbed_group(live_parameters: dict[str, str], member_groups: list[tuple[str, str]]) -> tuple[Any, Stubber]:
+    api = boto3.client("elasticache", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(api)
+    members = [f"pw-params-00{i + 1}" for i in range(len(member_groups))]
+    stub.add_response("describe_replication_groups", {"ReplicationGroups": [{
+        "ReplicationGroupId": "pw-params", "Status": "available", "MemberClusters": members}]},
+        {"ReplicationGroupId": "pw-params"})
+    for member, (group, apply_status) in zip(members, member_groups):
+        stub.add_response("describe_cache_clusters", {"CacheClusters": [{
+            "CacheClusterId": member, "Engine": "redis", "EngineVersion": "7.1.0",
+            "CacheParameterGroup": {"CacheParameterGroupName": group, "ParameterApplyStatus": apply_status}}]},
+            {"CacheClusterId": member})
+    items = [{"ParameterName": k, "ParameterValue": v, "Source": "user"} for k, v in live_parameters.items()]
+    stub.add_response("describe_cache_parameters", {"Parameters": items[:2], "Marker": "page-2"},
+                      {"CacheParameterGroupName": PARAMETER_GROUP})
+    stub.add_response("describe_cache_parameters", {"Parameters": items[2:]},
+                      {"CacheParameterGroupName": PARAMETER_GROUP, "Marker": "page-2"})
+    return api, stub
+
+
+@pytest.mark.parametrize(("live", "members", "status", "phrase"), [
+    (RENDERED, [(PARAMETER_GROUP, "in-sync")] * 2, "pass", "3 rendered value(s) match"),
+    ({**RENDERED, "maxmemory-policy": "volatile-lru"}, [(PARAMETER_GROUP, "in-sync")] * 2, "fail",
+     "maxmemory-policy='volatile-lru', expected 'allkeys-lru'"),
+    ({k: v for k, v in RENDERED.items() if k != "lazyfree-lazy-eviction"}, [(PARAMETER_GROUP, "in-sync")] * 2,
+     "fail", "lazyfree-lazy-eviction=None"),
+    (RENDERED, [(PARAMETER_GROUP, "in-sync"), (PARAMETER_GROUP, "pending-reboot")], "fail", "pending-reboot"),
+    (RENDERED, [("default.redis7", "in-sync")] * 2, "fail", "uses default.redis7"),
+])
+def test_parameter_group_values_and_membership(live, members, status, phrase):
+    api, stub = stubbed_group(live, members)
+    expected = {"replication_group_id": "pw-params", "region": REGION, "parameter_group_name": PARAMETER_GROUP,
+                "parameters": RENDERED}
+    with stub:
+        results = {r.name: r for r in control_plane.run_checks(expected, api=api)}
+    stub.assert_no_pending_responses()
+    assert results["aws_parameters"].status == status and phrase in results["aws_parameters"].detail
+
+
+def test_a_parameter_group_the_api_cannot_describe_fails(moto_endpoint, aws_env):
+    group_id = create_group(moto_endpoint)  # moto answers DescribeCacheParameters with a 500: a real failure path
+    expected = expected_for(group_id, parameter_group_name="pg", parameters=RENDERED)
+    results = {r.name: r for r in control_plane.run_checks(expected, endpoint_url=moto_endpoint)}
+    assert results["aws_parameters"].status == "fail" and "cannot read parameter group pg" in results[
+        "aws_parameters"].detail

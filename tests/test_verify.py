@@ -1,0 +1,267 @@
+"""The data-plane checks against real redis-server 7 processes: the dev stack's config passes everything, and each
+misconfiguration fails the check that names it — with a message that says what is wrong, never the password."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import trustme
+
+from conftest import container_boot
+from infra import verify
+from infra.checks import Probe
+from infra.checks_connect import tls_only
+from redis_server import RedisServer, TLSFiles, free_port
+
+
+def outputs(port: int, password: str, settings: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"backend": "docker", "host": "127.0.0.1", "port": port, "tls": False, "password": password,
+            "settings": settings, **extra}
+
+
+def by_name(results: list[verify.CheckResult]) -> dict[str, verify.CheckResult]:
+    return {r.name: r for r in results}
+
+
+def failed(results: list[verify.CheckResult]) -> set[str]:
+    return {r.name for r in results if r.status == verify.FAIL}
+
+
+def without(pattern: str) -> Callable[[str], str]:
+    return lambda conf: re.sub(pattern, "", conf, flags=re.M)
+
+
+def replacing(pattern: str, line: str) -> Callable[[str], str]:
+    return lambda conf: re.sub(pattern, line, conf, flags=re.M)
+
+
+def test_the_dev_config_passes_every_check(dev_server, dev_run):
+    server, password = dev_server
+    results = verify.run_all(outputs(server.port, password, dev_run.outputs["settings"]))
+    statuses = {r.name: r.status for r in results}
+    assert verify.passed(results), results
+    assert statuses == {**{name: "pass" for name in statuses}, "tls": "skip", "tls_only": "skip", "cluster": "skip"}
+    assert all(r.seconds < 5 for r in results)
+    assert "loopback" in by_name(results)["tls"].detail
+
+
+# (how the server's config differs from the dev stack's, the checks that must fail — the first is the one that names
+# the cause —, what its message must say)
+MISCONFIGURED = [
+    ("no password", without(r"^requirepass .*$"), {"auth_enforced", "ping"}, "AUTH is not enforced"),
+    ("FLUSHALL not disabled", without(r'^rename-command FLUSHALL ""$'), {"dangerous_commands"},
+     "FLUSHALL still available"),
+    ("eviction policy differs", replacing(r"^maxmemory-policy .*$", "maxmemory-policy volatile-lru"),
+     {"eviction_policy"}, "maxmemory-policy is volatile-lru but the stack promised allkeys-lru"),
+    ("AOF off", replacing(r"^appendonly yes$", "appendonly no"), {"aof"},
+     "AOF is off but the stack promised appendonly yes"),
+    ("maxmemory differs", replacing(r"^maxmemory \S+$", "maxmemory 256mb"), {"maxmemory"},
+     "maxmemory is 256mb but the stack promised 512mb"),
+]
+
+
+@pytest.mark.parametrize(("change", "checks", "message"), [case[1:] for case in MISCONFIGURED],
+                         ids=[case[0] for case in MISCONFIGURED])
+def test_a_misconfigured_server_fails_the_right_check(dev_run, tmp_path: Path, change, checks, message):
+    conf, command, password = container_boot(dev_run)
+    changed = change(conf)
+    assert changed != conf, "the test must actually change the config"
+    with RedisServer.from_container(changed, tmp_path / "redis", command) as server:
+        admin = server.client(password if re.search(r"^requirepass ", changed, re.M) else None)
+        admin.mset({f"profwise:data:{i}": i for i in range(100)})
+        results = verify.run_all(outputs(server.port, password, dev_run.outputs["settings"]))
+        assert failed(results) == checks, results
+        assert any(message in by_name(results)[check].detail for check in checks)
+        assert admin.dbsize() == 100  # nothing was flushed: FLUSHALL is probed with COMMAND INFO, never called
+    assert password not in repr(results)
+
+
+def test_a_wrong_password_fails_ping_and_skips_what_needs_it(dev_server, dev_run):
+    server, password = dev_server
+    results = verify.run_all(outputs(server.port, "Wrong-Password-1234567", dev_run.outputs["settings"]))
+    checks = by_name(results)
+    assert failed(results) == {"ping"}
+    assert "refused the stack's password" in checks["ping"].detail
+    assert checks["auth_enforced"].status == "pass"
+    assert {checks[name].status for name in ("maxmemory", "round_trip", "latency")} == {"skip"}
+    assert "Wrong-Password-1234567" not in repr(results)
+
+
+def test_an_unreachable_port_fails_fast():
+    started = time.monotonic()
+    results = verify.run_all(outputs(free_port(), "x" * 20, {}), timeout=5)
+    assert time.monotonic() - started < 2
+    assert failed(results) == {"reachable"} and "Connection refused" in results[0].detail
+    assert {r.status for r in results[1:]} == {"skip"}
+
+
+def test_a_frozen_server_fails_within_the_timeout(dev_server, dev_run):
+    server, password = dev_server
+    server.signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        results = verify.run_all(outputs(server.port, password, dev_run.outputs["settings"]), timeout=1)
+        elapsed = time.monotonic() - started
+    finally:
+        server.signal(signal.SIGCONT)
+    assert elapsed < 2, f"took {elapsed:.1f}s with a 1s timeout"
+    assert failed(results) == {"auth_enforced"}
+    assert "no answer within 1s" in by_name(results)["auth_enforced"].detail
+    assert by_name(results)["round_trip"].status == "skip"
+
+
+def test_a_starting_server_is_waited_for_with_backoff(dev_run, tmp_path: Path):
+    conf, command, password = container_boot(dev_run)
+    server = RedisServer.from_container(conf, tmp_path / "redis", command, port=free_port())
+    starter = threading.Timer(1.0, server.start)
+    starter.start()
+    try:
+        results = verify.run_all(outputs(server.port, password, dev_run.outputs["settings"]), wait=15)
+    finally:
+        starter.join()
+        server.stop()
+    assert verify.passed(results), results
+    assert re.search(r"after \d+ attempts", results[0].detail)
+
+
+def test_waiting_is_bounded_and_reports_the_last_error():
+    started = time.monotonic()
+    results = verify.run_all(outputs(free_port(), "x" * 20, {}), wait=2)
+    assert 0.5 < time.monotonic() - started < 3
+    assert "waiting at most 2s" in results[0].detail and "Connection refused" in results[0].detail
+
+
+def test_a_failed_background_save_fails_the_persistence_check(dev_server, dev_run):
+    server, password = dev_server
+    blocker = server.workdir / "dump.rdb"
+    blocker.mkdir()  # the save's final rename onto a non-empty directory fails, even as root
+    (blocker / "keep").touch()
+    try:
+        client = server.client(password)
+        client.bgsave()
+        deadline = time.monotonic() + 10
+        while client.info("persistence")["rdb_bgsave_in_progress"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        results = verify.run_all(outputs(server.port, password, dev_run.outputs["settings"]))
+    finally:
+        shutil.rmtree(blocker)  # or the shutdown save fails too and Redis refuses to exit
+    assert failed(results) == {"persistence", "round_trip"}  # Redis refuses writes after a failed save
+    assert by_name(results)["ping"].status == "warn" and "MISCONF" in by_name(results)["ping"].detail
+    assert "rdb_last_bgsave_status is err" in by_name(results)["persistence"].detail
+
+
+def test_memory_above_80_percent_of_maxmemory_fails(dev_run, tmp_path: Path):
+    conf, command, password = container_boot(dev_run)
+    small = re.sub(r"^maxmemory \S+$", "maxmemory 16mb", conf, flags=re.M)
+    with RedisServer.from_container(small, tmp_path / "redis", command) as server:
+        client = server.client(password)
+        pipe = client.pipeline(transaction=False)
+        for i in range(14_000):
+            pipe.set(f"profwise:fill:{i}", b"x" * 1000)
+        pipe.execute()
+        settings = {**dev_run.outputs["settings"], "maxmemory": 16 * 1024 * 1024}
+        results = verify.run_all(outputs(server.port, password, settings))
+    assert "memory" in failed(results)
+    assert "of 16mb" in by_name(results)["memory"].detail and "above 80%" in by_name(results)["memory"].detail
+
+
+class TestTLS:
+    @pytest.fixture
+    def tls_server(self, dev_run, tmp_path: Path, tls_files: TLSFiles):
+        conf, command, password = container_boot(dev_run)
+        with RedisServer.from_container(conf, tmp_path / "redis", command, tls=tls_files) as server:
+            yield server, password
+
+    def tls_outputs(self, server: RedisServer, password: str, settings: dict[str, Any]) -> dict[str, Any]:
+        return {**outputs(server.port, password, settings), "tls": True}
+
+    def test_a_tls_only_server_passes_with_its_ca(self, tls_server, tls_files, dev_run):
+        server, password = tls_server
+        results = verify.run_all(self.tls_outputs(server, password, dev_run.outputs["settings"]),
+                                 ca_cert=str(tls_files.ca))
+        checks = by_name(results)
+        assert verify.passed(results), results
+        assert checks["tls"].status == "pass" and "verified" in checks["tls"].detail
+        assert checks["tls_only"].status == "pass" and checks["round_trip"].status == "pass"
+
+    def test_without_the_private_ca_the_certificate_is_not_trusted(self, tls_server, dev_run):
+        server, password = tls_server
+        results = verify.run_all(self.tls_outputs(server, password, dev_run.outputs["settings"]))
+        assert failed(results) == {"tls"}
+        assert "not trusted" in by_name(results)["tls"].detail and "--ca-cert" in by_name(results)["tls"].detail
+
+    def test_a_certificate_from_another_ca_is_not_trusted(self, tls_server, dev_run, tmp_path: Path):
+        server, password = tls_server
+        other = tmp_path / "other-ca.pem"
+        trustme.CA().cert_pem.write_to_path(str(other))
+        results = verify.run_all(self.tls_outputs(server, password, dev_run.outputs["settings"]), ca_cert=str(other))
+        assert failed(results) == {"tls"} and "not trusted" in by_name(results)["tls"].detail
+
+    def test_expecting_tls_from_a_plaintext_server_fails(self, dev_server, dev_run, tls_files):
+        server, password = dev_server
+        results = verify.run_all(self.tls_outputs(server, password, dev_run.outputs["settings"]),
+                                 ca_cert=str(tls_files.ca), timeout=1)
+        assert failed(results) == {"tls"}
+        assert "does not speak TLS" in by_name(results)["tls"].detail
+
+    def test_a_port_that_answers_plaintext_fails_tls_only(self, dev_server):
+        server, password = dev_server
+        target = verify.Target("127.0.0.1", server.port, password, tls=True, settings={})
+        status, detail = tls_only(Probe(target))
+        assert status == "fail" and "does not require TLS" in detail and "NOAUTH" in detail
+
+
+def cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) exists and is free too."""
+    while True:
+        port = free_port()
+        if port + 10_000 <= 65_535 and port_is_free(port + 10_000):
+            return port
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+class TestCluster:
+    @pytest.fixture
+    def cluster_server(self, dev_run, tmp_path: Path):
+        conf, command, password = container_boot(dev_run)
+        extra = "cluster-enabled yes\ncluster-config-file nodes.conf"
+        with RedisServer.from_container(conf, tmp_path / "redis", command, extra_conf=extra,
+                                        port=cluster_port()) as server:
+            yield server, password
+
+    def target(self, server: RedisServer, password: str, settings: dict[str, Any]) -> verify.Target:
+        return verify.Target("127.0.0.1", server.port, password, tls=False, settings=settings, cluster=True)
+
+    def test_all_slots_served_passes_with_a_round_trip_through_the_cluster_client(self, cluster_server, dev_run):
+        server, password = cluster_server
+        client = server.client(password)
+        client.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+        deadline = time.monotonic() + 10
+        while client.execute_command("CLUSTER INFO")["cluster_state"] != "ok" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        results = by_name(verify.run_checks(self.target(server, password, dev_run.outputs["settings"])))
+        assert results["cluster"].status == "pass" and "16384/16384" in results["cluster"].detail
+        assert results["round_trip"].status == "pass"
+
+    def test_unassigned_slots_fail(self, cluster_server, dev_run):
+        server, password = cluster_server
+        server.client(password).execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 8191)
+        results = by_name(verify.run_checks(self.target(server, password, dev_run.outputs["settings"])))
+        assert results["cluster"].status == "fail" and "not every hash slot is served" in results["cluster"].detail
+
+    def test_cluster_mode_expected_but_off_fails(self, dev_server, dev_run):
+        server, password = dev_server
+        results = by_name(verify.run_checks(self.target(server, password, dev_run.outputs["settings"])))
+        assert results["cluster"].status == "fail" and "cluster_enabled:0" in results["cluster"].detail

@@ -1,0 +1,127 @@
+"""`python -m infra.cli verify` end to end, as CI runs it: a subprocess against real redis-server processes and a
+real moto server. Exit codes 0/1/2, a table or JSON report, and the password never in anything it prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from redis_server import free_port
+from stack_harness import REPO_ROOT
+from test_control_plane import KMS_KEY, create_group, expected_for
+
+
+def verify_cli(*args: str, outputs: dict[str, Any] | None = None, env: dict[str, str] | None = None,
+               timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "infra.cli", "verify", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=timeout, input=json.dumps(outputs) if outputs is not None else None,
+                          env={**os.environ, **(env or {})})
+
+
+def dev_outputs(dev_run, port: int, **changes: Any) -> dict[str, Any]:
+    """The dev stack's outputs as `pulumi stack output --json --show-secrets` prints them, pointed at `port`."""
+    return {**dev_run.outputs, "port": port, **changes}
+
+
+def test_a_healthy_server_exits_0_with_a_table_and_no_password(dev_server, dev_run):
+    server, password = dev_server
+    done = verify_cli("--outputs", "-", outputs=dev_outputs(dev_run, server.port))
+    assert done.returncode == 0, done.stdout + done.stderr
+    header, *rows = done.stdout.splitlines()
+    assert header.split() == ["check", "status", "detail", "time"]
+    assert any(row.startswith("round_trip") and " pass " in row for row in rows)
+    assert rows[-1].startswith("verification passed")
+    assert password not in done.stdout + done.stderr  # app_env and url in the outputs carry it too
+
+
+def test_json_report_parses_and_a_failure_exits_1(dev_server, dev_run, tmp_path):
+    server, password = dev_server
+    outputs_file = tmp_path / "outputs.json"
+    outputs_file.write_text(json.dumps(dev_outputs(dev_run, server.port, password="Wrong-Password-1234567")))
+    done = verify_cli("--json", "--outputs", str(outputs_file))
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["passed"] is False and report["summary"].startswith("verification FAILED: ping")
+    assert {c["name"]: c["status"] for c in report["checks"]}["ping"] == "fail"
+    assert set(report["checks"][0]) == {"name", "status", "detail", "seconds"}
+    assert "Wrong-Password-1234567" not in done.stdout + done.stderr and password not in done.stdout
+
+
+def test_a_frozen_server_fails_within_the_timeout(dev_server, dev_run):
+    server, _ = dev_server
+    server.signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        done = verify_cli("--timeout", "1", "--outputs", "-", outputs=dev_outputs(dev_run, server.port), timeout=20)
+        elapsed = time.monotonic() - started
+    finally:
+        server.signal(signal.SIGCONT)
+    assert done.returncode == 1
+    assert "no answer within 1s" in done.stdout
+    assert elapsed < 4, f"{elapsed:.1f}s for a 1s timeout (interpreter start-up included)"
+
+
+def test_an_unreachable_port_exits_1_fast(dev_run):
+    started = time.monotonic()
+    done = verify_cli("--outputs", "-", outputs=dev_outputs(dev_run, free_port()))
+    assert done.returncode == 1 and "Connection refused" in done.stdout
+    assert time.monotonic() - started < 4
+
+
+def test_tls_with_a_private_ca(dev_run, tmp_path, tls_files):
+    from conftest import container_boot
+    from redis_server import RedisServer
+
+    conf, command, password = container_boot(dev_run)
+    with RedisServer.from_container(conf, tmp_path / "redis", command, tls=tls_files) as server:
+        outputs = dev_outputs(dev_run, server.port, tls=True)
+        trusted = verify_cli("--ca-cert", str(tls_files.ca), "--outputs", "-", outputs=outputs)
+        untrusted = verify_cli("--timeout", "2", "--outputs", "-", outputs=outputs)
+    assert trusted.returncode == 0, trusted.stdout
+    assert untrusted.returncode == 1 and "not trusted" in untrusted.stdout
+    assert password not in trusted.stdout + untrusted.stdout
+
+
+@pytest.mark.parametrize(("args", "outputs", "message"), [
+    (("--timeout", "0"), {}, "--timeout must be greater than 0"),
+    (("--timeout", "soon"), {}, "not a number of seconds"),
+    (("--wait", "-1"), {}, "out of range"),
+    (("--ca-cert", "/nonexistent/ca.pem"), {}, "no such file"),
+    (("--plane", "everything"), {}, "invalid choice"),
+    ((), {"host": "h", "port": 1, "password": "[secret]"}, "--show-secrets"),
+    ((), {"host": "h", "port": 1}, "lack password"),
+    ((), {"host": "h", "port": "six", "password": "x" * 20}, "invalid literal"),
+    ((), {"host": "h", "port": 1, "password": "x" * 20, "tls": "yes"}, "tls output must be true or false"),
+])
+def test_bad_usage_exits_2(args, outputs, message):
+    done = verify_cli(*args, "--outputs", "-", outputs=outputs)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert done.stdout == ""
+
+
+def test_the_control_plane_through_the_aws_endpoint(moto_endpoint, aws_env):
+    secure, open_group = create_group(moto_endpoint), create_group(moto_endpoint, AtRestEncryptionEnabled=False,
+                                                                   KmsKeyId=None, SnapshotRetentionLimit=0)
+    env = {**aws_env, "AWS_ENDPOINT_URL": moto_endpoint}
+    prod = {"backend": "elasticache", "host": "master.example", "port": 6379, "tls": True, "password": "[secret]",
+            "kms_key_arn": KMS_KEY}
+    good = verify_cli("--plane", "control", "--json", "--outputs", "-", env=env,
+                      outputs={**prod, "control_plane": expected_for(secure)})
+    bad = verify_cli("--plane", "control", "--outputs", "-", env=env,
+                     outputs={**prod, "control_plane": expected_for(open_group)})
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert {c["name"] for c in json.loads(good.stdout)["checks"]} >= {"aws_encryption_at_rest", "aws_backups"}
+    assert bad.returncode == 1
+    assert "verification FAILED: aws_encryption_at_rest, aws_backups" in bad.stdout
+
+
+def test_control_plane_on_a_docker_stack_fails(dev_run):
+    done = verify_cli("--plane", "control", "--outputs", "-", outputs=dict(dev_run.outputs))
+    assert done.returncode == 1 and "only the elasticache backend" in done.stdout
