@@ -103,6 +103,7 @@ class Stored:
     rdb: Path
     manifest: Path
     created: datetime
+    sequence: int = 1  # the -n suffix of a second backup within the same second
 
 
 def list_backups(dest: Path, label: str) -> list[Stored]:
@@ -111,12 +112,12 @@ def list_backups(dest: Path, label: str) -> list[Stored]:
     found = []
     for path in dest.glob(f"{prefix}*{MANIFEST_SUFFIX}"):
         stem = path.name.removesuffix(MANIFEST_SUFFIX)
-        stamp = re.fullmatch(re.escape(prefix) + r"(\d{8}T\d{6}Z)(?:-\d+)?", stem)
+        stamp = re.fullmatch(re.escape(prefix) + r"(\d{8}T\d{6}Z)(?:-(\d+))?", stem)
         if not stamp:  # another label that shares our prefix (e.g. dev vs dev-2)
             continue
         created = datetime.strptime(stamp.group(1), STAMP).replace(tzinfo=timezone.utc)
-        found.append(Stored(path.with_name(stem + ".rdb"), path, created))
-    return sorted(found, key=lambda s: (s.created, s.rdb.name))
+        found.append(Stored(path.with_name(stem + ".rdb"), path, created, int(stamp.group(2) or 1)))
+    return sorted(found, key=lambda s: (s.created, s.sequence))
 
 
 def prune(dest: Path, label: str, keep_days: int, now: datetime, keep: Path) -> list[str]:
