@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import struct
 from pathlib import Path
 
 import pytest
 
-from infra import backup_store, rdb
+from infra import backup_store
 from ops_support import assert_same, capture, fill, outputs_for, run_cli, write_outputs
+from redis_server import modern_redis_server_binary
 
 
 def backup_cli(server, password, dev_run, tmp_path: Path, dest: Path, *extra: str):
@@ -141,21 +141,39 @@ def test_a_corrupted_backup_is_refused(filled_backup, dev_servers, dev_run, tmp_
 
 
 def test_a_backup_newer_than_the_target_is_refused_before_writing(dev_servers, dev_run, tmp_path):
-    """The dev image (Redis 7.2) writes RDB v11; a 7.0 target must say so, not fail half-way."""
+    """A Redis 8 snapshot (RDB v12) into the Debian 7.0 server (reads up to v10) — as a 7.2 dev image's (v11) would:
+    refused with what to do, before a single key is written."""
     start, password = dev_servers
-    source = start("source")
-    source.client(password).set("only", "strings are encoded alike in v10 and v11")
+    source = start("modern", binary=modern_redis_server_binary())
+    source.client(password).set("k", "v")
     done = backup_cli(source, password, dev_run, tmp_path, tmp_path / "b")
-    v10 = Path(json.loads(done.stdout)["file"]).read_bytes()
-    body = b"REDIS0011" + v10[9:-8]
-    (tmp_path / "v11.rdb").write_bytes(body + struct.pack("<Q", rdb.crc64(body)))
+    assert done.returncode == 0, done.stderr
+    path = Path(json.loads(done.stdout)["file"])
+    assert json.loads(done.stdout)["manifest"]["rdb_version"] == 12
     target = start("target")
-    if target.client(password).info("server")["redis_version"] >= "7.2":
-        pytest.fail("this test needs a target older than the backup: the Debian redis-server is expected to be 7.0")
-    done = restore_cli(target, password, dev_run, tmp_path, tmp_path / "v11.rdb", "--yes", "--no-manifest")
+    assert target.client(password).info("server")["redis_version"].startswith("7.0")
+    done = restore_cli(target, password, dev_run, tmp_path, path, "--yes")
     assert done.returncode == 1
-    assert "RDB v11" in done.stderr and "Redis 7.2" in done.stderr and "at least as new" in done.stderr
+    assert "RDB v12" in done.stderr and "Redis 7.4 or 8.x" in done.stderr and "at least as new" in done.stderr
     assert target.client(password).dbsize() == 0
+
+
+@pytest.mark.parametrize("source_binary", ["debian-7.0", "redis-8"])
+def test_restore_into_redis_8_from_its_own_and_from_an_older_backup(dev_servers, dev_run, tmp_path, source_binary):
+    """The newest encodings (RDB v12: listpack sets, stream v3, ...) round-trip too, and a 7.0 backup restores into a
+    newer server."""
+    start, password = dev_servers
+    source = start("source", **({"binary": modern_redis_server_binary()} if source_binary == "redis-8" else {}))
+    client = source.client(password)
+    fill(client, n_strings=1_000)
+    expected = capture(client)
+    done = backup_cli(source, password, dev_run, tmp_path, tmp_path / "b")
+    assert done.returncode == 0, done.stderr
+    target = start("modern-target", binary=modern_redis_server_binary())
+    done = restore_cli(target, password, dev_run, tmp_path, Path(json.loads(done.stdout)["file"]), "--yes")
+    assert done.returncode == 0, done.stderr
+    target.restart()
+    assert_same(expected, capture(target.client(password)))
 
 
 def test_retention_prunes_old_backups_only_after_a_good_one(dev_servers, dev_run, tmp_path):
