@@ -13,10 +13,10 @@ import struct
 from dataclasses import dataclass, field
 from typing import Iterator
 
-import anycrc
+from infra.rdb_reader import RdbError, Reader, crc64, lzf_decompress
 
-# Redis's crc64 (src/crc64.c): Jones polynomial, reflected, init 0, xorout 0 — catalogued as CRC-64/REDIS.
-_CRC64 = anycrc.Model("CRC64-REDIS")
+__all__ = ["RdbError", "crc64", "lzf_decompress", "Key", "Function", "Summary", "records", "scan", "version_of"]
+
 MAX_VERSION = 12  # Redis 7.4 / 8.0 (src/rdb.h RDB_VERSION)
 # Which Redis writes which RDB version (redis src/rdb.h history), for error messages.
 WRITTEN_BY = {9: "Redis 5.0-6.2", 10: "Redis 7.0", 11: "Redis 7.2", 12: "Redis 7.4 or 8.x"}
@@ -29,14 +29,6 @@ ONE_BLOB_TYPES = {9, 10, 11, 12, 13, 16, 17, 20, 23}  # zipmap/ziplist/intset/li
 TYPE_NAMES = {0: "string", 1: "list", 2: "set", 3: "zset", 4: "hash", 5: "zset", 9: "hash", 10: "list", 11: "set",
               12: "zset", 13: "hash", 14: "list", 15: "stream", 16: "hash", 17: "zset", 18: "list", 19: "stream",
               20: "set", 21: "stream", 22: "hash", 23: "hash", 24: "hash", 25: "hash"}
-
-
-class RdbError(ValueError):
-    """The file is not a complete, readable RDB snapshot (or holds something we cannot restore)."""
-
-
-def crc64(data: bytes | memoryview, crc: int = 0) -> int:
-    return _CRC64.calc(data, crc)
 
 
 @dataclass(frozen=True)
@@ -82,99 +74,7 @@ def version_of(buf: bytes | memoryview) -> int:
     return version
 
 
-class _Reader:
-    def __init__(self, buf: bytes | memoryview):
-        self.buf, self.pos, self.size = buf, 0, len(buf)
-
-    def take(self, n: int) -> bytes:
-        end = self.pos + n
-        if n < 0 or end > self.size:
-            raise RdbError(f"truncated: needs {n} bytes at offset {self.pos}, the file has {self.size}")
-        data = bytes(self.buf[self.pos:end])
-        self.pos = end
-        return data
-
-    def skip(self, n: int) -> None:
-        if n < 0 or self.pos + n > self.size:
-            raise RdbError(f"truncated: needs {n} bytes at offset {self.pos}, the file has {self.size}")
-        self.pos += n
-
-    def byte(self) -> int:
-        return self.take(1)[0]
-
-    def length(self) -> tuple[int, bool]:
-        """(value, is_special_encoding) — src/rdb.h RDB_6BITLEN/14BITLEN/32BITLEN/64BITLEN/ENCVAL."""
-        first = self.byte()
-        kind = first >> 6
-        if kind == 0:
-            return first & 0x3F, False
-        if kind == 1:
-            return ((first & 0x3F) << 8) | self.byte(), False
-        if first == 0x80:
-            return struct.unpack(">I", self.take(4))[0], False
-        if first == 0x81:
-            return struct.unpack(">Q", self.take(8))[0], False
-        if kind == 3:
-            return first & 0x3F, True
-        raise RdbError(f"bad length prefix 0x{first:02x} at offset {self.pos - 1}")
-
-    def plain_length(self) -> int:
-        value, special = self.length()
-        if special:
-            raise RdbError(f"unexpected encoded length at offset {self.pos - 1}")
-        return value
-
-    def string(self) -> bytes:
-        n, special = self.length()
-        if not special:
-            return self.take(n)
-        if n in (0, 1, 2):  # RDB_ENC_INT8/16/32: an integer stored in binary, little endian, signed
-            return str(int.from_bytes(self.take(1 << n), "little", signed=True)).encode()
-        if n == 3:  # RDB_ENC_LZF
-            compressed, original = self.plain_length(), self.plain_length()
-            return lzf_decompress(self.take(compressed), original)
-        raise RdbError(f"unknown string encoding {n} at offset {self.pos - 1}")
-
-    def skip_string(self) -> None:
-        n, special = self.length()
-        if not special:
-            self.skip(n)
-        elif n in (0, 1, 2):
-            self.skip(1 << n)
-        elif n == 3:
-            compressed, _original = self.plain_length(), self.plain_length()
-            self.skip(compressed)
-        else:
-            raise RdbError(f"unknown string encoding {n} at offset {self.pos - 1}")
-
-
-def lzf_decompress(data: bytes, expected: int) -> bytes:
-    """LZF (src/lzf_d.c): control byte < 32 is a literal run of ctrl+1 bytes, else a back-reference."""
-    out, i = bytearray(), 0
-    while i < len(data):
-        ctrl = data[i]
-        i += 1
-        if ctrl < 32:
-            out += data[i:i + ctrl + 1]
-            i += ctrl + 1
-            continue
-        length = ctrl >> 5
-        if length == 7:
-            length += data[i]
-            i += 1
-        ref = len(out) - ((ctrl & 0x1F) << 8) - data[i] - 1
-        i += 1
-        if ref < 0:
-            raise RdbError("corrupt LZF data (back-reference before the start)")
-        for _ in range(length + 2):  # byte by byte: the reference may overlap what it produces
-            out.append(out[ref])
-            ref += 1
-    if len(out) != expected:
-        raise RdbError(f"corrupt LZF data ({len(out)} bytes instead of {expected})")
-    return bytes(out)
-
-
-def _skip_value(r: _Reader, rdb_type: int) -> None:
+def _skip_value(r: Reader, rdb_type: int) -> None:
     """Advance past one value of `rdb_type` (src/rdb.c rdbLoadObject, same order of fields)."""
     if rdb_type == 0 or rdb_type in ONE_BLOB_TYPES:
         r.skip_string()
@@ -216,7 +116,7 @@ def _skip_value(r: _Reader, rdb_type: int) -> None:
         raise RdbError(f"unknown RDB value type {rdb_type} at offset {r.pos}")
 
 
-def _skip_stream(r: _Reader, rdb_type: int) -> None:
+def _skip_stream(r: Reader, rdb_type: int) -> None:
     for _ in range(r.plain_length()):  # listpacks: master id + listpack
         r.skip_string()
         r.skip_string()
@@ -239,7 +139,7 @@ def records(buf: bytes | memoryview, summary: Summary | None = None) -> Iterator
     """Every key and function library in file order; checks the trailing CRC64 when the file carries one."""
     version = version_of(buf)
     summary = summary if summary is not None else Summary(version)
-    r = _Reader(buf)
+    r = Reader(buf)
     r.skip(9)
     db, expire, idle, freq = 0, None, None, None
     while True:

@@ -11,6 +11,8 @@ AOF rewrite (or, with AOF off, a BGSAVE) is awaited, so the restore is on disk w
 
 from __future__ import annotations
 
+import contextlib
+import mmap
 import secrets
 import time
 from dataclasses import dataclass
@@ -45,6 +47,15 @@ class RestoreResult:
     persisted: str
 
 
+@contextlib.contextmanager
+def mapped(path: Path) -> Iterator[mmap.mmap]:
+    """The backup, memory-mapped read-only: large files are walked without being copied into memory."""
+    if path.stat().st_size == 0:
+        raise RestoreError(f"{path.name} is empty")
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        yield data
+
+
 def check_file(path: Path, *, use_manifest: bool = True) -> tuple[dict[str, Any] | None, rdb.Summary]:
     """Refuse a file whose sha256 differs from its manifest, or that is not a complete RDB (every value walked,
     its CRC64 checked)."""
@@ -62,7 +73,8 @@ def check_file(path: Path, *, use_manifest: bool = True) -> tuple[dict[str, Any]
                                f"({str(manifest.get('sha256'))[:16]}…): the file is corrupted or was changed; "
                                "restore another backup")
     try:
-        summary = rdb.scan(path.read_bytes())
+        with mapped(path) as data:
+            summary = rdb.scan(data)
     except rdb.RdbError as error:
         raise RestoreError(f"{path.name}: {error}") from None
     if manifest is not None and manifest.get("keys") != summary.keys:
@@ -118,7 +130,7 @@ def _batches(records: Iterator[rdb.Key | rdb.Function], size: int) -> Iterator[l
         yield batch
 
 
-def replay(target: Target, data: bytes, *, replace: bool, progress: Callable[[str], None] = lambda _: None,
+def replay(target: Target, data: bytes | mmap.mmap, *, replace: bool, progress: Callable[[str], None] = lambda _: None,
            now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> tuple[int, int, int]:
     """RESTORE every key (per database, pipelined) and FUNCTION LOAD every library; returns
     (restored, skipped because already expired, functions)."""

@@ -53,8 +53,8 @@ def _local(args: argparse.Namespace, outputs: dict) -> int:
         print("restore cancelled; nothing was written", file=sys.stderr)
         return 1
     restore.probe_version(client, summary.version, state.version)
-    restored, expired, functions = restore.replay(target, Path(args.file).read_bytes(), replace=args.force,
-                                                  progress=progress)
+    with restore.mapped(Path(args.file)) as data:
+        restored, expired, functions = restore.replay(target, data, replace=args.force, progress=progress)
     persisted = restore.persist(client, state.aof_enabled)
     after = restore.target_state(client)
     report = {"restored": restored, "skipped_expired": expired, "functions": functions, "persisted": persisted,
