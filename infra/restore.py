@@ -89,8 +89,8 @@ def target_state(client: redis.Redis) -> TargetState:
 
 
 def probe_version(client: redis.Redis, version: int, target_version: str) -> None:
-    """RESTORE one tiny string payload carrying the backup's RDB version (it expires at once and is deleted):
-    the target itself says whether it reads that version."""
+    """RESTORE one tiny string payload carrying the backup's RDB version under a random key (deleted at once, and
+    with a 60 s TTL should the DEL not arrive): the target itself says whether it reads that version."""
     probe = rdb.Key(0, b"", 0, b"\x01x").payload(version)
     key = f"profwise:restore-probe:{secrets.token_hex(8)}"
     try:

@@ -129,3 +129,27 @@ def test_payloads_match_the_servers_own_dump_for_every_type(dev_servers, tmp_pat
     if modern:
         assert client.hgetall("hxbig-copy") == client.hgetall("hxbig")
         assert client.httl("hxbig-copy", "f1", "f3") == client.httl("hxbig", "f1", "f3")
+
+
+def test_the_snapshot_streams_over_tls(dev_run, tls_files, tmp_path):
+    """The backup transfer reads raw bytes from redis-py's connection, so it must work on its TLS socket too."""
+    from dataclasses import dataclass
+
+    from conftest import container_boot
+    from infra.backup import stream_rdb
+    from infra.verify import Target
+    from redis_server import RedisServer
+
+    @dataclass(frozen=True)
+    class PrivateCATarget(Target):  # the test CA; `verify --ca-cert` is how users pass theirs
+        def client(self, password=None, **kwargs):
+            return super().client(password, ssl_ca_certs=str(tls_files.ca), **kwargs)
+
+    conf, command, password = container_boot(dev_run)
+    with RedisServer.from_container(conf, tmp_path / "tls", command, tls=tls_files) as server:
+        server.client(password).set("over", "tls")
+        target = PrivateCATarget("127.0.0.1", server.port, password, True, {})
+        with open(tmp_path / "dump.rdb", "wb") as out:
+            size, _ = stream_rdb(target, out)
+    summary = rdb.scan((tmp_path / "dump.rdb").read_bytes())
+    assert summary.keys == 1 and summary.checksum == "ok" and size == (tmp_path / "dump.rdb").stat().st_size

@@ -41,7 +41,7 @@ def _local(args: argparse.Namespace, outputs: dict) -> int:
         ("target", f"{target.host}:{target.port} (Redis {state.version}, {state.keys:,} keys now, "
                    f"AOF {'on' if state.aof_enabled else 'off'})"),
         ("will", "RESTORE every key (TTLs kept, already-expired keys skipped)"
-                 + (", replacing keys of the same name; other keys stay" if state.keys else "")
+                 + (", replacing keys of the same name; other keys stay" if state.keys and args.force else "")
                  + ", then " + ("rewrite the AOF" if state.aof_enabled else "BGSAVE") + " so it is on disk"),
     ]), file=sys.stderr)
     if state.keys and not args.force:
