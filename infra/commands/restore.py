@@ -21,7 +21,11 @@ def _confirm(args: argparse.Namespace) -> bool:
         return True
     if not sys.stdin.isatty():
         raise UsageError("no terminal to confirm on: pass --yes to restore without asking")
-    return input("Type 'yes' to restore: ").strip().lower() == "yes"
+    try:
+        return input("Type 'yes' to restore: ").strip().lower() == "yes"
+    except (EOFError, KeyboardInterrupt):
+        print(file=sys.stderr)
+        return False
 
 
 def _local(args: argparse.Namespace, outputs: dict) -> int:
