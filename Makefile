@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 export STACK VENV
 
-.PHONY: help up preview destroy verify test deps test-deps redis-server redis.conf docs
+.PHONY: help up preview destroy verify backup test deps test-deps redis-server redis.conf docs
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ destroy: deps ## remove STACK's resources (the dev data volume is kept; see READ
 
 verify: deps ## verify the deployed STACK from its outputs
 	$(PY) -m infra.cli verify --stack $(STACK)
+
+backup: deps ## back up STACK (dev: RDB into backups/STACK/, keeps 7 days; prod: an ElastiCache snapshot)
+	$(PY) -m infra.cli backup --stack $(STACK)
 
 test: test-deps redis-server ## install everything needed and run the whole test suite
 	$(PY) -m pytest -q

@@ -35,7 +35,8 @@ EvictionPolicy = Literal[
 # Commands the project's own tooling calls (verify, backup, health); disabling one would break them.
 REQUIRED_COMMANDS = frozenset(
     {"AUTH", "HELLO", "PING", "INFO", "COMMAND", "SET", "GET", "DEL", "TTL", "SLOWLOG", "LASTSAVE", "BGSAVE",
-     "SYNC", "PSYNC", "SCAN", "TYPE", "DUMP", "RESTORE", "PTTL", "DBSIZE"}
+     "SYNC", "PSYNC", "SCAN", "TYPE", "DUMP", "RESTORE", "PTTL", "DBSIZE",
+     "REPLCONF", "BGREWRITEAOF", "SELECT", "TIME"}
 )
 
 

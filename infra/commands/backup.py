@@ -1,0 +1,106 @@
+"""`backup`: a checked, timestamped snapshot with retention — RDB over the network, or an ElastiCache snapshot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import redis
+from botocore.exceptions import BotoCoreError, ClientError
+
+from infra import backup, contract, elasticache_snapshots, table
+from infra.cli_support import UsageError, add_outputs_source, read_outputs
+from infra.verify import Target
+
+DEFAULT_KEEP_DAYS = 7  # the guide's retention
+
+
+def progress(message: str) -> None:
+    print(f"… {message}", file=sys.stderr, flush=True)
+
+
+def _label(args: argparse.Namespace) -> str:
+    return args.label or args.stack or "redis"
+
+
+def _elasticache(args: argparse.Namespace, outputs: dict) -> dict:
+    import boto3  # only the ElastiCache path needs it
+
+    group_id, region = outputs.get(contract.REPLICATION_GROUP_ID), outputs.get(contract.REGION)
+    if not group_id:
+        raise UsageError("the outputs lack replication_group_id: is this the prod (elasticache) stack?")
+    client = boto3.client("elasticache", region_name=region)
+    result = elasticache_snapshots.take(client, group_id, _label(args), args.keep_days,
+                                        export_bucket=args.export_bucket, timeout=args.wait_timeout,
+                                        interval=args.poll, progress=progress)
+    return {"backend": "elasticache", "snapshot": result.name, "status": result.status,
+            "exported_to": result.exported_to, "pruned": result.pruned}
+
+
+def _local(args: argparse.Namespace, outputs: dict) -> dict:
+    if args.export_bucket:
+        raise UsageError("--export-bucket applies to ElastiCache snapshots; copy local backups with your own tools")
+    try:
+        target = Target.from_outputs(outputs, timeout=args.timeout)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    dest = Path(args.dest) if args.dest else Path("backups") / _label(args)
+    result = backup.take(target, dest, _label(args), args.keep_days, progress=progress)
+    return {"backend": outputs.get(contract.BACKEND, "docker"), "file": str(result.path),
+            "manifest": result.manifest, "pruned": result.pruned}
+
+
+def run(args: argparse.Namespace) -> int:
+    outputs = read_outputs(args)
+    password = str(outputs.get(contract.PASSWORD) or "\0")
+    try:
+        if outputs.get(contract.BACKEND) == "elasticache":
+            report = _elasticache(args, outputs)
+        else:
+            report = _local(args, outputs)
+    except (backup.BackupError, elasticache_snapshots.SnapshotError, redis.RedisError, OSError, BotoCoreError,
+            ClientError) as error:
+        print(f"error: backup failed, nothing was pruned: {error}".replace(password, "***"), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    if "manifest" in report:
+        m = report["manifest"]
+        print(table.pairs([("backup", report["file"]), ("created", m["created_at"]), ("size", f"{m['size']:,} bytes"),
+                           ("sha256", m["sha256"]), ("keys", f"{m['keys']:,}"), ("server", m["server_version"]),
+                           ("rdb version", m["rdb_version"]), ("rdb checksum", m["rdb_checksum"])]))
+    else:
+        print(table.pairs([("snapshot", report["snapshot"]), ("status", report["status"]),
+                           ("exported to", report["exported_to"] or "-")]))
+    print(f"pruned {len(report['pruned'])} older backup(s)" + (": " + ", ".join(report["pruned"])
+                                                                 if report["pruned"] else ""))
+    return 0
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more days")
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("backup", help="take a checked, timestamped backup and prune old ones",
+                            description="Local/self-hosted: the server's RDB over the network into --dest, with a "
+                            "manifest. ElastiCache: a manual snapshot through the API.")
+    add_outputs_source(parser)
+    parser.add_argument("--dest", help="directory for local backups (default backups/<stack>)")
+    parser.add_argument("--label", help="name prefix of the backups (default: the stack name)")
+    parser.add_argument("--keep-days", type=_non_negative, default=DEFAULT_KEEP_DAYS,
+                        help="delete this label's backups older than N days, after the new one checks out "
+                        f"(default {DEFAULT_KEEP_DAYS})")
+    parser.add_argument("--export-bucket", help="ElastiCache: also copy the snapshot to this S3 bucket")
+    parser.add_argument("--wait-timeout", type=float, default=3600, help="ElastiCache: seconds to wait for the "
+                        "snapshot (default 3600)")
+    parser.add_argument("--poll", type=float, default=15, help="ElastiCache: seconds between status checks")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds each network read may take")
+    parser.add_argument("--json", action="store_true", help="print a machine-readable report")
+    parser.set_defaults(func=run)

@@ -1,0 +1,157 @@
+"""The guide's monitoring table as data: each key metric with its threshold and pass / warn / fail.
+
+`collect` reads `INFO` and `SLOWLOG GET` (both read-only, both in REQUIRED_COMMANDS); `evaluate` is a pure function
+of what was read, the stack's `settings` output and the backend, so the thresholds are tested without a server.
+Thresholds are the guide's key-metrics table (memory < 80 % of maxmemory, hit ratio > 85 %, clients < 10,000; the
+same numbers as the prod stack's CloudWatch alarms); the warn bands below them are ours, named in THRESHOLDS.
+Slow-log entries show the command and its first argument only: later arguments are cached values, maybe personal.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping
+
+import redis
+
+from infra.verify import FAIL, PASS, SKIP, WARN
+
+SLOWLOG_FETCH = 128  # the shipped slowlog-max-len: read them all, show the slowest
+SLOWEST_SHOWN = 10
+DEFAULT_SAVE_INTERVAL = 900  # the guide's longest save point (900 s / 1 change)
+
+THRESHOLDS = {
+    "memory": "pass < 80 % of maxmemory, warn < 95 %, fail from 95 %",
+    "hit_ratio": "pass > 85 %, warn > 70 %, fail from 70 % down",
+    "clients": "pass < 8,000, warn < 10,000, fail from 10,000",
+    "evicted_keys": "pass when 0 (evictions mean maxmemory is smaller than the working set)",
+    "expired_keys": "informational",
+    "persistence": "AOF on (as the stack promises) and last AOF write / RDB save / rewrite ok",
+    "last_save": "unsaved changes no older than the longest save point (+60 s)",
+    "slow_log": "pass when no command was logged as slow",
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    value: str
+    status: str
+    threshold: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SlowCommand:
+    id: int
+    started: int
+    duration_ms: float
+    command: str
+
+
+@dataclass(frozen=True)
+class Report:
+    metrics: list[Metric]
+    slowest: list[SlowCommand]
+
+    @property
+    def status(self) -> str:
+        statuses = {m.status for m in self.metrics}
+        return FAIL if FAIL in statuses else WARN if WARN in statuses else PASS
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "metrics": [asdict(m) for m in self.metrics],
+                "slowest": [asdict(s) for s in self.slowest]}
+
+
+def collect(client: redis.Redis) -> tuple[dict[str, Any], list[Any]]:
+    # "SLOWLOG", "GET" as two words bypasses redis-py's "SLOWLOG GET" parser: we want the raw args to redact them.
+    return client.info(), client.execute_command("SLOWLOG", "GET", SLOWLOG_FETCH)
+
+
+def _band(value: float, pass_below: float, fail_from: float) -> str:
+    return PASS if value < pass_below else FAIL if value >= fail_from else WARN
+
+
+def _text(part: Any) -> str:
+    return part.decode(errors="replace") if isinstance(part, bytes) else str(part)
+
+
+def slowest(entries: list[Any], limit: int = SLOWEST_SHOWN) -> list[SlowCommand]:
+    parsed = []
+    for entry in entries:
+        args = entry[3] if isinstance(entry[3], list) else entry[4]  # Redis Enterprise adds a complexity field
+        shown = " ".join(_text(a) for a in args[:2]) + (f" (+{len(args) - 2} args)" if len(args) > 2 else "")
+        parsed.append(SlowCommand(int(entry[0]), int(entry[1]), int(entry[2]) / 1000, shown))
+    return sorted(parsed, key=lambda s: s.duration_ms, reverse=True)[:limit]
+
+
+def evaluate(info: Mapping[str, Any], slowlog: list[Any], settings: Mapping[str, Any], backend: str,
+             now: float | None = None) -> Report:
+    now = time.time() if now is None else now
+    metrics = [_memory(info), _hit_ratio(info), _clients(info)]
+    evicted = int(info.get("evicted_keys", 0))
+    metrics.append(Metric("evicted_keys", f"{evicted:,}", PASS if evicted == 0 else WARN, THRESHOLDS["evicted_keys"],
+                          "" if evicted == 0 else "raise redis.maxmemory or lower TTLs"))
+    metrics.append(Metric("expired_keys", f"{int(info.get('expired_keys', 0)):,}", PASS, THRESHOLDS["expired_keys"]))
+    metrics += _persistence(info, settings, backend, now)
+    slow = slowest(slowlog)
+    metrics.append(Metric("slow_log", f"{len(slowlog)} entries", PASS if not slowlog else WARN, THRESHOLDS["slow_log"],
+                          f"slowest {slow[0].duration_ms:.1f} ms: {slow[0].command}" if slow else ""))
+    return Report(metrics, slow)
+
+
+def _memory(info: Mapping[str, Any]) -> Metric:
+    used, limit = int(info.get("used_memory", 0)), int(info.get("maxmemory", 0))
+    if not limit:
+        return Metric("memory", f"{used / 2**20:.1f} MiB of unlimited", WARN, THRESHOLDS["memory"],
+                      "no maxmemory: Redis grows until the host runs out (set redis.maxmemory)")
+    share = 100 * used / limit
+    return Metric("memory", f"{share:.1f} % ({used / 2**20:.1f} of {limit / 2**20:.0f} MiB)",
+                  _band(share, 80, 95), THRESHOLDS["memory"])
+
+
+def _hit_ratio(info: Mapping[str, Any]) -> Metric:
+    hits, misses = int(info.get("keyspace_hits", 0)), int(info.get("keyspace_misses", 0))
+    if hits + misses == 0:
+        return Metric("hit_ratio", "n/a", SKIP, THRESHOLDS["hit_ratio"], "no reads since the server started")
+    ratio = 100 * hits / (hits + misses)
+    status = PASS if ratio > 85 else WARN if ratio > 70 else FAIL
+    return Metric("hit_ratio", f"{ratio:.1f} % ({hits:,} hits, {misses:,} misses)", status, THRESHOLDS["hit_ratio"])
+
+
+def _clients(info: Mapping[str, Any]) -> Metric:
+    clients = int(info.get("connected_clients", 0))
+    return Metric("clients", f"{clients:,}", _band(clients, 8_000, 10_000), THRESHOLDS["clients"])
+
+
+def _persistence(info: Mapping[str, Any], settings: Mapping[str, Any], backend: str, now: float) -> list[Metric]:
+    if backend == "elasticache":
+        note = "ElastiCache persists with snapshots and replicas: see `python -m infra.cli backup`"
+        return [Metric("persistence", "managed", SKIP, THRESHOLDS["persistence"], note),
+                Metric("last_save", "managed", SKIP, THRESHOLDS["last_save"], note)]
+    aof_on = bool(info.get("aof_enabled"))
+    failures = [f"{k}={info.get(k)}" for k in ("aof_last_write_status", "rdb_last_bgsave_status",
+                                               "aof_last_bgrewrite_status") if info.get(k, "ok") != "ok"]
+    if failures:
+        status, detail = FAIL, "; ".join(failures) + ": check the server's log and disk space"
+    elif not aof_on:
+        promised = settings.get("appendonly", True)
+        status = FAIL if promised else WARN
+        detail = "AOF is off but the stack promises it" if promised else "AOF off: a crash loses writes since the " \
+                                                                          "last RDB save"
+    else:
+        status, detail = PASS, ""
+    persistence = Metric("persistence", f"aof={'on' if aof_on else 'off'}", status, THRESHOLDS["persistence"], detail)
+
+    points = settings.get("save", [[DEFAULT_SAVE_INTERVAL, 1]])
+    age = max(0, int(now - int(info.get("rdb_last_save_time", now))))
+    changes = int(info.get("rdb_changes_since_last_save", 0))
+    value = f"{age}s ago, {changes:,} changes since"
+    if not points:
+        return [persistence, Metric("last_save", value, SKIP, THRESHOLDS["last_save"], "RDB save points are off")]
+    limit = max(seconds for seconds, _ in points) + 60
+    stale = changes > 0 and age > limit
+    return [persistence, Metric("last_save", value, WARN if stale else PASS, THRESHOLDS["last_save"],
+                                f"no RDB save for {age}s with changes pending (limit {limit}s)" if stale else "")]

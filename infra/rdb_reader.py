@@ -1,0 +1,114 @@
+"""Low-level RDB reading: length prefixes, strings (integer-encoded and LZF-compressed) and Redis's CRC64.
+
+Formats from redis src/rdb.h (RDB_6BITLEN .. RDB_64BITLEN, RDB_ENC_INT8/16/32, RDB_ENC_LZF) and src/lzf_d.c. The
+reader works on a bytes-like buffer (an mmap of the backup) and raises `RdbError` rather than reading past the end.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import anycrc
+
+# Redis's crc64 (src/crc64.c): Jones polynomial, reflected, init 0, xorout 0 — catalogued as CRC-64/REDIS.
+_CRC64 = anycrc.Model("CRC64-REDIS")
+
+
+class RdbError(ValueError):
+    """The file is not a complete, readable RDB snapshot (or holds something we cannot restore)."""
+
+
+def crc64(data: bytes | memoryview, crc: int = 0) -> int:
+    return _CRC64.calc(data, crc)
+
+
+class Reader:
+    def __init__(self, buf: bytes | memoryview):
+        self.buf, self.pos, self.size = buf, 0, len(buf)
+
+    def take(self, n: int) -> bytes:
+        end = self.pos + n
+        if n < 0 or end > self.size:
+            raise RdbError(f"truncated: needs {n} bytes at offset {self.pos}, the file has {self.size}")
+        data = bytes(self.buf[self.pos:end])
+        self.pos = end
+        return data
+
+    def skip(self, n: int) -> None:
+        if n < 0 or self.pos + n > self.size:
+            raise RdbError(f"truncated: needs {n} bytes at offset {self.pos}, the file has {self.size}")
+        self.pos += n
+
+    def byte(self) -> int:
+        return self.take(1)[0]
+
+    def length(self) -> tuple[int, bool]:
+        """(value, is_special_encoding) — src/rdb.h RDB_6BITLEN/14BITLEN/32BITLEN/64BITLEN/ENCVAL."""
+        first = self.byte()
+        kind = first >> 6
+        if kind == 0:
+            return first & 0x3F, False
+        if kind == 1:
+            return ((first & 0x3F) << 8) | self.byte(), False
+        if first == 0x80:
+            return struct.unpack(">I", self.take(4))[0], False
+        if first == 0x81:
+            return struct.unpack(">Q", self.take(8))[0], False
+        if kind == 3:
+            return first & 0x3F, True
+        raise RdbError(f"bad length prefix 0x{first:02x} at offset {self.pos - 1}")
+
+    def plain_length(self) -> int:
+        value, special = self.length()
+        if special:
+            raise RdbError(f"unexpected encoded length at offset {self.pos - 1}")
+        return value
+
+    def string(self) -> bytes:
+        n, special = self.length()
+        if not special:
+            return self.take(n)
+        if n in (0, 1, 2):  # RDB_ENC_INT8/16/32: an integer stored in binary, little endian, signed
+            return str(int.from_bytes(self.take(1 << n), "little", signed=True)).encode()
+        if n == 3:  # RDB_ENC_LZF
+            compressed, original = self.plain_length(), self.plain_length()
+            return lzf_decompress(self.take(compressed), original)
+        raise RdbError(f"unknown string encoding {n} at offset {self.pos - 1}")
+
+    def skip_string(self) -> None:
+        n, special = self.length()
+        if not special:
+            self.skip(n)
+        elif n in (0, 1, 2):
+            self.skip(1 << n)
+        elif n == 3:
+            compressed, _original = self.plain_length(), self.plain_length()
+            self.skip(compressed)
+        else:
+            raise RdbError(f"unknown string encoding {n} at offset {self.pos - 1}")
+
+
+def lzf_decompress(data: bytes, expected: int) -> bytes:
+    """LZF (src/lzf_d.c): control byte < 32 is a literal run of ctrl+1 bytes, else a back-reference."""
+    out, i = bytearray(), 0
+    while i < len(data):
+        ctrl = data[i]
+        i += 1
+        if ctrl < 32:
+            out += data[i:i + ctrl + 1]
+            i += ctrl + 1
+            continue
+        length = ctrl >> 5
+        if length == 7:
+            length += data[i]
+            i += 1
+        ref = len(out) - ((ctrl & 0x1F) << 8) - data[i] - 1
+        i += 1
+        if ref < 0:
+            raise RdbError("corrupt LZF data (back-reference before the start)")
+        for _ in range(length + 2):  # byte by byte: the reference may overlap what it produces
+            out.append(out[ref])
+            ref += 1
+    if len(out) != expected:
+        raise RdbError(f"corrupt LZF data ({len(out)} bytes instead of {expected})")
+    return bytes(out)

@@ -1,0 +1,207 @@
+"""Backup → restore against real redis-servers booted from the dev container's config, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from infra import backup_store
+from ops_support import assert_same, capture, fill, outputs_for, run_cli, write_outputs
+from redis_server import modern_redis_server_binary
+
+
+def backup_cli(server, password, dev_run, tmp_path: Path, dest: Path, *extra: str):
+    outputs = write_outputs(tmp_path / f"outputs-{server.port}.json", outputs_for(server, password, dev_run))
+    return run_cli("backup", "--outputs", outputs, "--dest", str(dest), "--label", "dev", "--json", *extra)
+
+
+def restore_cli(server, password, dev_run, tmp_path: Path, file: Path, *extra: str):
+    outputs = write_outputs(tmp_path / f"outputs-{server.port}.json", outputs_for(server, password, dev_run))
+    return run_cli("restore", "--outputs", outputs, str(file), *extra)
+
+
+@pytest.fixture
+def filled_backup(dev_servers, dev_run, tmp_path):
+    """A source server holding >= 10,000 keys of every type, its captured state, and a backup of it."""
+    start, password = dev_servers
+    source = start("source")
+    client = source.client(password)
+    assert fill(client) >= 10_000
+    done = backup_cli(source, password, dev_run, tmp_path, tmp_path / "backups")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    return Path(report["file"]), report["manifest"], capture(client)
+
+
+def test_backup_writes_a_checked_file_and_manifest(filled_backup):
+    path, manifest, state = filled_backup
+    assert path.name.startswith("dev-") and path.suffix == ".rdb"
+    assert manifest["keys"] == len(state) and manifest["rdb_checksum"] == "ok"
+    assert manifest["sha256"] == backup_store.sha256_file(path) and manifest["size"] == path.stat().st_size
+    assert manifest["server_version"].startswith("7.") and manifest["rdb_version"] >= 10
+    assert {"string", "hash", "list", "set", "zset", "stream"} <= set(manifest["types"])
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert backup_store.load_manifest(path) == manifest
+
+
+def test_restore_brings_every_key_back_and_it_survives_a_restart(filled_backup, dev_servers, dev_run, tmp_path):
+    path, manifest, expected = filled_backup
+    start, password = dev_servers
+    target = start("target")  # AOF on: the shipped config, the trap the guide's restore falls into
+    done = restore_cli(target, password, dev_run, tmp_path, path, "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["restored"] == manifest["keys"]
+    assert_same(expected, capture(target.client(password)))
+    assert password not in done.stdout + done.stderr
+    target.restart()  # clean restart: the server loads its AOF
+    assert_same(expected, capture(target.client(password)))
+
+
+def test_restore_into_an_aof_server_survives_a_crash(filled_backup, dev_servers, dev_run, tmp_path):
+    path, manifest, _ = filled_backup
+    start, password = dev_servers
+    target = start("target")
+    assert target.client(password).info("persistence")["aof_enabled"] == 1
+    assert restore_cli(target, password, dev_run, tmp_path, path, "--yes").returncode == 0
+    target.kill()  # no shutdown save: only what the restore put on disk counts
+    target.start()
+    assert target.client(password).dbsize() == manifest["keys"]
+
+
+def test_restore_with_aof_off_saves_an_rdb_that_survives_a_crash(filled_backup, dev_servers, dev_run, tmp_path):
+    path, manifest, _ = filled_backup
+    start, password = dev_servers
+    target = start("target-no-aof", extra_conf="appendonly no")
+    done = restore_cli(target, password, dev_run, tmp_path, path, "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "RDB saved" in json.loads(done.stdout)["persisted"]
+    target.kill()
+    target.start()
+    assert target.client(password).dbsize() == manifest["keys"]
+
+
+def test_the_guides_restore_trap_is_real(filled_backup, dev_run, tmp_path):
+    """Copying the backup in as dump.rdb next to `appendonly yes` (the guide's restore) starts EMPTY on Redis 7."""
+    from conftest import container_boot
+    from redis_server import RedisServer
+
+    path, _, _ = filled_backup
+    conf, command, password = container_boot(dev_run)
+    (tmp_path / "copied").mkdir()
+    shutil.copy(path, tmp_path / "copied" / "dump.rdb")
+    with RedisServer.from_container(conf, tmp_path / "copied", command) as server:
+        assert server.client(password).dbsize() == 0
+
+
+def test_a_non_empty_target_is_refused_without_force(filled_backup, dev_servers, dev_run, tmp_path):
+    path, manifest, expected = filled_backup
+    start, password = dev_servers
+    target = start("busy")
+    client = target.client(password)
+    client.set("str:0", "live value")
+    client.set("live:only", "kept")
+    refused = restore_cli(target, password, dev_run, tmp_path, path, "--yes")
+    assert refused.returncode == 1 and "--force" in refused.stderr
+    assert client.dbsize() == 2 and client.get("str:0") == b"live value"
+    forced = restore_cli(target, password, dev_run, tmp_path, path, "--yes", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert client.get("str:0") == expected[b"str:0"][1] and client.get("live:only") == b"kept"
+    assert client.dbsize() == manifest["keys"] + 1
+
+
+def test_confirmation_is_required_without_yes(filled_backup, dev_servers, dev_run, tmp_path):
+    path, _, _ = filled_backup
+    start, password = dev_servers
+    target = start("target")
+    done = restore_cli(target, password, dev_run, tmp_path, path)  # stdin is not a terminal
+    assert done.returncode == 2 and "--yes" in done.stderr
+    assert target.client(password).dbsize() == 0
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate"])
+def test_a_corrupted_backup_is_refused(filled_backup, dev_servers, dev_run, tmp_path, damage):
+    path, _, _ = filled_backup
+    data = bytearray(path.read_bytes())
+    if damage == "flip a byte":
+        data[len(data) // 2] ^= 0xFF
+    else:
+        del data[-100:]
+    path.write_bytes(bytes(data))
+    start, password = dev_servers
+    target = start("target")
+    done = restore_cli(target, password, dev_run, tmp_path, path, "--yes")
+    assert done.returncode == 1 and "differs from its manifest" in done.stderr
+    # without the manifest the RDB's own structure and CRC64 still catch it
+    done = restore_cli(target, password, dev_run, tmp_path, path, "--yes", "--no-manifest")
+    assert done.returncode == 1 and ("checksum" in done.stderr or "truncated" in done.stderr), done.stderr
+    assert target.client(password).dbsize() == 0
+
+
+def test_a_backup_newer_than_the_target_is_refused_before_writing(dev_servers, dev_run, tmp_path):
+    """A Redis 8 snapshot (RDB v12) into the Debian 7.0 server (reads up to v10) — as a 7.2 dev image's (v11) would:
+    refused with what to do, before a single key is written."""
+    start, password = dev_servers
+    source = start("modern", binary=modern_redis_server_binary())
+    source.client(password).set("k", "v")
+    done = backup_cli(source, password, dev_run, tmp_path, tmp_path / "b")
+    assert done.returncode == 0, done.stderr
+    path = Path(json.loads(done.stdout)["file"])
+    assert json.loads(done.stdout)["manifest"]["rdb_version"] == 12
+    target = start("target")
+    assert target.client(password).info("server")["redis_version"].startswith("7.0")
+    done = restore_cli(target, password, dev_run, tmp_path, path, "--yes")
+    assert done.returncode == 1
+    assert "RDB v12" in done.stderr and "Redis 7.4 or 8.x" in done.stderr and "at least as new" in done.stderr
+    assert target.client(password).dbsize() == 0
+
+
+@pytest.mark.parametrize("source_binary", ["debian-7.0", "redis-8"])
+def test_restore_into_redis_8_from_its_own_and_from_an_older_backup(dev_servers, dev_run, tmp_path, source_binary):
+    """The newest encodings (RDB v12: listpack sets, stream v3, ...) round-trip too, and a 7.0 backup restores into a
+    newer server."""
+    start, password = dev_servers
+    source = start("source", **({"binary": modern_redis_server_binary()} if source_binary == "redis-8" else {}))
+    client = source.client(password)
+    fill(client, n_strings=1_000)
+    expected = capture(client)
+    done = backup_cli(source, password, dev_run, tmp_path, tmp_path / "b")
+    assert done.returncode == 0, done.stderr
+    target = start("modern-target", binary=modern_redis_server_binary())
+    done = restore_cli(target, password, dev_run, tmp_path, Path(json.loads(done.stdout)["file"]), "--yes")
+    assert done.returncode == 0, done.stderr
+    target.restart()
+    assert_same(expected, capture(target.client(password)))
+
+
+def test_retention_prunes_old_backups_only_after_a_good_one(dev_servers, dev_run, tmp_path):
+    start, password = dev_servers
+    source = start("source")
+    source.client(password).set("k", "v")
+    dest = tmp_path / "backups"
+    dest.mkdir()
+    for stamp in ("20200101T000000Z", "20200102T000000Z"):
+        (dest / f"dev-{stamp}.rdb").write_bytes(b"old")
+        (dest / f"dev-{stamp}.manifest.json").write_text("{}")
+    (dest / "other-20200101T000000Z.rdb").write_bytes(b"another label")
+    (dest / "other-20200101T000000Z.manifest.json").write_text("{}")
+
+    source.stop()  # a failed backup must not prune anything
+    failed = backup_cli(source, password, dev_run, tmp_path, dest)
+    assert failed.returncode == 1 and "nothing was pruned" in failed.stderr
+    assert len(list(dest.glob("dev-*.rdb"))) == 2 and not list(dest.glob(".*partial"))
+
+    source.start()
+    done = backup_cli(source, password, dev_run, tmp_path, dest, "--keep-days", "7")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert sorted(report["pruned"]) == ["dev-20200101T000000Z.rdb", "dev-20200102T000000Z.rdb"]
+    assert [p.name for p in dest.glob("dev-*.rdb")] == [Path(report["file"]).name]
+    assert (dest / "other-20200101T000000Z.rdb").exists()  # another stack's backups are not ours to prune
+
+    again = backup_cli(source, password, dev_run, tmp_path, dest, "--keep-days", "0")
+    assert again.returncode == 0
+    kept = sorted(p.name for p in dest.glob("dev-*.rdb"))
+    assert Path(json.loads(again.stdout)["file"]).name in kept  # the one just taken, always

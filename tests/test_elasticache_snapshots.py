@@ -1,0 +1,129 @@
+"""ElastiCache backups and restore checks against a real moto server (real HTTP; boto3 via AWS_ENDPOINT_URL).
+
+moto implements CreateSnapshot/DescribeSnapshots/DeleteSnapshot (snapshots are `available` at once) but not
+CopySnapshot, so the S3 export is checked with botocore's Stubber, which validates the request against the real
+ElastiCache API model before answering.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto.server import ThreadedMotoServer
+
+from infra import elasticache_snapshots as snaps
+from ops_support import run_cli
+from redis_server import free_port
+
+REGION = "eu-central-1"
+GROUP = "profwise-prod"
+NOW = datetime(2025, 3, 10, 12, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def elasticache_api(monkeypatch):
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    # the threaded server keeps its state in this process: start every test from an empty account
+    urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"))
+    env = {"AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_ACCESS_KEY_ID": "testing",
+           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    client = boto3.client("elasticache", region_name=REGION)
+    client.create_replication_group(ReplicationGroupId=GROUP, ReplicationGroupDescription="profwise prod",
+                                    Engine="redis", CacheNodeType="cache.t4g.small", NumCacheClusters=2)
+    yield client, env
+    server.stop()
+
+
+@pytest.mark.parametrize("label, expected", [
+    ("prod", "prod-20250310-120000"), ("Org/Project/Prod", "org-project-prod-20250310-120000"),
+    ("2024_stack", "redis-2024-stack-20250310-120000"), ("a--b", "a-b-20250310-120000"),
+])
+def test_snapshot_names_follow_the_elasticache_rules(label, expected):
+    name = snaps.snapshot_name(label, NOW)
+    assert name == expected and name[0].isalpha() and "--" not in name and name == name.lower()
+    assert snaps.created_from_name(name, label) == NOW
+
+
+def test_take_creates_waits_and_prunes_only_our_old_snapshots(elasticache_api):
+    client, _ = elasticache_api
+    for name in ("prod-20250101-000000", "prod-20250301-000000", "prod-20250309-000000", "someone-elses", "prod"):
+        client.create_snapshot(ReplicationGroupId=GROUP, SnapshotName=name)
+    messages: list[str] = []
+    result = snaps.take(client, GROUP, "prod", 7, progress=messages.append, now=lambda: NOW, sleep=lambda _: None)
+    assert result.name == "prod-20250310-120000" and result.status == "available"
+    assert sorted(result.pruned) == ["prod-20250101-000000", "prod-20250301-000000"]
+    left = {s["SnapshotName"] for s in snaps.manual_snapshots(client, GROUP)}
+    assert left == {"prod-20250309-000000", "someone-elses", "prod", result.name}
+    assert any("available" in m for m in messages)
+    tags = client.list_tags_for_resource(ResourceName=snaps.describe(client, result.name)["ARN"])["TagList"]
+    assert {"Key": "profwise-redis:stack", "Value": "prod"} in tags
+
+
+def test_waiting_reports_progress_and_gives_up_at_the_bound():
+    states = iter(["creating", "creating", "available"])
+
+    class FakeApi:  # DescribeSnapshots as a real snapshot moves through its states (moto jumps to available)
+        class exceptions:
+            SnapshotNotFoundFault = KeyError
+
+        def describe_snapshots(self, SnapshotName):
+            return {"Snapshots": [{"SnapshotName": SnapshotName, "SnapshotStatus": next(states)}]}
+
+    seen: list[str] = []
+    snaps.wait_available(FakeApi(), "s", timeout=60, interval=1, progress=seen.append, sleep=lambda _: None)
+    assert [m.split(":")[1].split()[0] for m in seen] == ["creating", "creating", "available"]
+    states = iter(["creating"] * 100)
+    with pytest.raises(snaps.SnapshotError, match="still creating"):
+        snaps.wait_available(FakeApi(), "s", timeout=0, interval=1, progress=seen.append, sleep=lambda _: None)
+    states = iter(["failed"])
+    with pytest.raises(snaps.SnapshotError, match="is failed"):
+        snaps.wait_available(FakeApi(), "s", timeout=60, interval=1, progress=seen.append, sleep=lambda _: None)
+
+
+def test_export_sends_a_valid_copy_snapshot_request():
+    client = boto3.client("elasticache", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        stub.add_response("copy_snapshot", {"Snapshot": {"SnapshotName": "prod-20250310-120000"}},
+                          {"SourceSnapshotName": "prod-20250310-120000", "TargetSnapshotName": "prod-20250310-120000",
+                           "TargetBucket": "profwise-backups"})
+        assert snaps.export(client, "prod-20250310-120000", "profwise-backups") == \
+            "s3://profwise-backups/prod-20250310-120000"
+        stub.assert_no_pending_responses()
+
+
+def elasticache_outputs(tmp_path):
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({"backend": "elasticache", "host": "master.example", "port": 6379, "tls": True,
+                                "password": "x" * 32, "replication_group_id": GROUP, "region": REGION}))
+    return str(path)
+
+
+def test_backup_and_restore_cli_against_the_api(elasticache_api, tmp_path):
+    _, env = elasticache_api
+    outputs = elasticache_outputs(tmp_path)
+    done = run_cli("backup", "--outputs", outputs, "--label", "prod", "--json", env={**_base_env(), **env})
+    assert done.returncode == 0, done.stderr
+    name = json.loads(done.stdout)["snapshot"]
+    assert name.startswith("prod-")
+
+    done = run_cli("restore", "--outputs", outputs, "--snapshot", name, env={**_base_env(), **env})
+    assert done.returncode == 0, done.stderr
+    assert f"--path 'elasticache.restoreFromSnapshot' {name}" in done.stdout and "available" in done.stdout
+
+    done = run_cli("restore", "--outputs", outputs, "--snapshot", "does-not-exist", "--json",
+                   env={**_base_env(), **env})
+    assert done.returncode == 1 and json.loads(done.stdout)["status"] == "not found"
+
+
+def _base_env():
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
