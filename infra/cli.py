@@ -15,7 +15,7 @@ from typing import Sequence
 from infra.cli_support import UsageError
 
 # One module per subcommand (infra/commands/<name>.py, each with `register(subparsers)`).
-COMMANDS = ("verify",)
+COMMANDS = ("verify", "check")
 
 
 def build_parser() -> argparse.ArgumentParser:
