@@ -28,7 +28,8 @@ GROUP = {
     "engine": "redis", "atRestEncryptionEnabled": True, "kmsKeyId": "arn:aws:kms:eu-west-1:123456789012:key/k",
     "transitEncryptionEnabled": True, "transitEncryptionMode": "required", "authToken": "t" * 40,
     "snapshotRetentionLimit": 7.0, "automaticFailoverEnabled": True, "multiAzEnabled": True,
-    "autoMinorVersionUpgrade": True, "subnetGroupName": "g-subnets", "logDeliveryConfigurations": [SLOW_LOG, ENGINE_LOG],
+    "autoMinorVersionUpgrade": True, "subnetGroupName": "g-subnets",
+    "logDeliveryConfigurations": [SLOW_LOG, ENGINE_LOG],
 }
 INGRESS = {"securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 6379.0, "toPort": 6379.0,
            "referencedSecurityGroupId": "sg-0a1b2c3d4e5f67893"}
