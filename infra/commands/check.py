@@ -17,7 +17,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -26,6 +26,9 @@ from infra.config_errors import PROJECT, ConfigError
 from infra.elasticache_settings import PLACEHOLDER
 from infra.stack_files import REPO_ROOT, load_stack_config
 from policy.rules import RULES
+
+if TYPE_CHECKING:  # infra.offline imports pulumi: the module is loaded only when a check runs
+    from infra.offline import Resource, Transform
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def placeholder_standins(stack: str, overrides: Mapping[str, Any] | None = None)
     return {**(overrides or {}), **{key: substituted[key] for key in changed}}, found
 
 
-def evaluate(resources: list[Any]) -> tuple[list[Finding], dict[str, int]]:
+def evaluate(resources: list[Resource]) -> tuple[list[Finding], dict[str, int]]:
     """Apply every rule to every resource (inputs unwrapped of their secret markers, as a policy pack sees them)."""
     from infra.offline import unwrap
 
@@ -97,8 +100,8 @@ def evaluate(resources: list[Any]) -> tuple[list[Finding], dict[str, int]]:
     return findings, checked
 
 
-def run_check(stack: str, overrides: Mapping[str, Any] | None = None, transform: Any = None) -> Report:
-    from infra import offline  # imports pulumi: only when a check runs
+def run_check(stack: str, overrides: Mapping[str, Any] | None = None, transform: Transform | None = None) -> Report:
+    from infra import offline
 
     try:
         _, secret_keys = load_stack_config(stack, overrides=overrides)
