@@ -42,8 +42,8 @@ redis-server: ## install redis-server 7 with apt when it is missing (the tests r
 up: deps ## deploy STACK (default dev) and verify it
 	@scripts/up.sh
 
-preview: deps ## show what `make up` would change
-	pulumi preview --stack $(STACK)
+preview: deps policy-venv ## show what `make up` would change, with the policy pack applied
+	pulumi preview --stack $(STACK) --policy-pack policy
 
 destroy: deps ## remove STACK's resources (the dev data volume is kept; see README)
 	pulumi destroy --stack $(STACK)
