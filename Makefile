@@ -5,10 +5,11 @@ SHELL := bash
 STACK ?= dev
 VENV ?= .venv
 PY := $(VENV)/bin/python
+POLICY_VENV := policy/venv
 PYTHON ?= python3
 export STACK VENV
 
-.PHONY: help up preview destroy verify backup test deps test-deps redis-server redis.conf docs
+.PHONY: help up preview destroy verify backup test deps test-deps redis-server redis.conf docs lint policy-venv check
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,8 +26,15 @@ $(VENV)/.test-deps: requirements-dev.txt $(VENV)/.deps
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $@
 
+# The policy pack runs in its own virtualenv, where `pulumi --policy-pack policy` looks for it (PulumiPolicy.yaml).
+$(POLICY_VENV)/.deps: policy/requirements.txt
+	$(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_VENV)/bin/python -m pip install -q -r policy/requirements.txt
+	@touch $@
+
 deps: $(VENV)/.deps ## create the virtualenv and install the program's dependencies
 test-deps: $(VENV)/.test-deps ## … plus the test dependencies
+policy-venv: $(POLICY_VENV)/.deps ## the policy pack's own virtualenv (pulumi-policy), as Pulumi runs the pack
 
 redis-server: ## install redis-server 7 with apt when it is missing (the tests run a real one)
 	@scripts/install-redis.sh
@@ -34,8 +42,8 @@ redis-server: ## install redis-server 7 with apt when it is missing (the tests r
 up: deps ## deploy STACK (default dev) and verify it
 	@scripts/up.sh
 
-preview: deps ## show what `make up` would change
-	pulumi preview --stack $(STACK)
+preview: deps policy-venv ## show what `make up` would change, with the policy pack applied
+	pulumi preview --stack $(STACK) --policy-pack policy
 
 destroy: deps ## remove STACK's resources (the dev data volume is kept; see README)
 	pulumi destroy --stack $(STACK)
@@ -46,8 +54,16 @@ verify: deps ## verify the deployed STACK from its outputs
 backup: deps ## back up STACK (dev: RDB into backups/STACK/, keeps 7 days; prod: an ElastiCache snapshot)
 	$(PY) -m infra.cli backup --stack $(STACK)
 
-test: test-deps redis-server ## install everything needed and run the whole test suite
+test: test-deps redis-server policy-venv lint ## install everything needed, lint, and run the whole test suite
 	$(PY) -m pytest -q
+
+lint: test-deps ## actionlint the CI workflows; ruff and mypy on infra/ and policy/
+	$(VENV)/bin/actionlint
+	$(VENV)/bin/ruff check infra policy
+	$(VENV)/bin/mypy
+
+check: deps ## run the compliance policies offline over STACK (no cloud, no Pulumi CLI)
+	$(PY) -m infra.cli check --stack $(STACK)
 
 redis.conf: deps ## re-render the checked-in redis.conf from the settings model
 	$(PY) -c "from infra import redis_conf; from infra.redis_settings import RedisSettings; \

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, cast
 
 import redis
 
@@ -65,7 +65,7 @@ def stream_rdb(target: Target, out: BinaryIO, progress: Progress = lambda _: Non
         except redis.ResponseError:
             pass  # before 7.0: the command stream follows the RDB; we stop reading at the RDB's end anyway
         conn.send_command("SYNC")
-        sock = conn._sock  # noqa: SLF001 — the RDB is raw bytes after a bulk header, not a RESP reply
+        sock = conn._sock  # type: ignore[attr-defined]  # noqa: SLF001 — the RDB is raw bytes after a bulk header, not a RESP reply
         header = _read_header(sock, progress)
         if header.startswith(b"-"):
             raise BackupError(f"the server refused SYNC: {header[1:].decode(errors='replace')}")
@@ -92,7 +92,7 @@ def stream_rdb(target: Target, out: BinaryIO, progress: Progress = lambda _: Non
 def take(target: Target, dest: Path, label: str, keep_days: int, progress: Progress = lambda _: None,
          now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> BackupResult:
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
-    server = target.client(target.password).info("server")
+    server = cast(dict[str, Any], target.client(target.password).info("server"))
     started = now()
     final = backup_store.new_name(dest, label, started)
     partial, handle = backup_store.open_partial(final)

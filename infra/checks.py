@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import redis
 
@@ -45,7 +45,7 @@ class Probe:
 
     def info(self, section: str) -> dict[str, Any]:
         if section not in self._info:
-            self._info[section] = self.client().info(section)
+            self._info[section] = cast(dict[str, Any], self.client().info(section))
         return self._info[section]
 
     def close(self) -> None:

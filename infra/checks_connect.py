@@ -13,7 +13,7 @@ import ipaddress
 import socket
 import ssl
 import time
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
@@ -81,8 +81,9 @@ def tls(p: Any) -> Outcome:
                       "(a plaintext Redis waits silently for the end of a line) or is frozen")
     except ssl.SSLError as error:
         return FAIL, f"TLS handshake failed ({error.reason or error}): the endpoint does not speak TLS on port {t.port}"
-    days = (ssl.cert_time_to_seconds(cert["notAfter"]) - time.time()) / 86400
-    issuer = dict(pair[0] for pair in cert.get("issuer", ())).get("commonName", "?")
+    days = (ssl.cert_time_to_seconds(str(cert["notAfter"])) - time.time()) / 86400
+    rdns = cast(tuple[tuple[tuple[str, str], ...], ...], cert.get("issuer", ()))
+    issuer = {k: v for rdn in rdns for k, v in rdn}.get("commonName", "?")
     detail = f"{version}, certificate for {t.host} verified (issuer {issuer}), expires in {days:.0f} days"
     return (WARN if days < 14 else PASS), detail
 

@@ -15,7 +15,7 @@ from typing import Sequence
 from infra.cli_support import UsageError
 
 # One module per subcommand (infra/commands/<name>.py, each with `register(subparsers)`).
-COMMANDS = ("verify", "backup", "restore", "health", "env")
+COMMANDS = ("verify", "check", "backup", "restore", "health", "env")
 
 
 def build_parser() -> argparse.ArgumentParser:

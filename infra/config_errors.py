@@ -91,6 +91,7 @@ def problems_from(error: ValidationError, model: type[BaseModel], prefix: str = 
             continue
         message = str(err["msg"]).removeprefix("Value error, ")
         if kind == "literal_error":
-            message += suggest(str(err.get("input")), re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected"))))
+            expected = str((err.get("ctx") or {}).get("expected"))
+            message += suggest(str(err.get("input")), re.findall(r"'([^']*)'", expected))
         problems.append(Problem(key, message, set_command(key)))
     return problems

@@ -59,13 +59,15 @@ class DockerRedis(pulumi.ComponentResource):
             f"{name}-data", name=cfg.volume_name,
             labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in _labels(stack).items()],
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=cfg.keep_volume_on_destroy))
-        conf = pulumi.Output.secret(self.password.apply(lambda pw: redis_conf.render(args.redis, pw)))
+        conf: pulumi.Output[str] = pulumi.Output.secret(
+            self.password.apply(lambda pw: redis_conf.render(args.redis, pw)))
+        envs: pulumi.Output[list[str]] = pulumi.Output.secret(self.password.apply(lambda pw: [f"REDISCLI_AUTH={pw}"]))
         self.container = docker.Container(
             f"{name}-container",
             name=cfg.container_name,
             image=self.image.image_id,
             command=CONTAINER_COMMAND,
-            envs=pulumi.Output.secret(self.password.apply(lambda pw: [f"REDISCLI_AUTH={pw}"])),
+            envs=envs,
             uploads=[docker.ContainerUploadArgs(
                 file=redis_conf.CONTAINER_CONF_PATH, content=conf, permissions="0600",
                 owner=redis_conf.CONTAINER_REDIS_UID, group=redis_conf.CONTAINER_REDIS_GID)],

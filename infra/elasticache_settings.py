@@ -30,8 +30,8 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
                       3288, 3653)
 # VPC ranges a client can have: RFC 1918 and RFC 6598 (both allowed as VPC CIDRs, Amazon VPC User Guide).
-PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-                                                           "100.64.0.0/10"))
+PRIVATE_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                            "100.64.0.0/10"))
 DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _HHMM = r"([01]\d|2[0-3]):([0-5]\d)"
 SNAPSHOT_WINDOW_RE = re.compile(rf"^{_HHMM}-{_HHMM}$")
@@ -68,7 +68,7 @@ def _private_cidr(value: str) -> str:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError as error:
         raise ValueError(f"{value!r} is not a CIDR block ({error}); e.g. 10.0.0.0/16") from None
-    if network.version != 4:
+    if not isinstance(network, ipaddress.IPv4Network):
         raise ValueError(f"{value}: the group is IPv4-only; admit the clients' private IPv4 range")
     if not any(network.subnet_of(private) for private in PRIVATE_RANGES):
         raise ValueError(f"{value} is not a private range: Redis must never be reachable from the internet; use a "

@@ -13,7 +13,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from infra.rdb_reader import RdbError, Reader, crc64, lzf_decompress
+from infra.rdb_reader import Buffer, RdbError, Reader, crc64, lzf_decompress
 
 __all__ = ["RdbError", "crc64", "lzf_decompress", "Key", "Function", "Summary", "records", "scan", "version_of"]
 
@@ -63,7 +63,7 @@ class Summary:
     checksum: str = "absent"  # "ok" or "absent" (rdbchecksum no writes zeros); a mismatch raises
 
 
-def version_of(buf: bytes | memoryview) -> int:
+def version_of(buf: Buffer) -> int:
     head = bytes(buf[:9])
     if len(head) < 9 or head[:5] != b"REDIS" or not head[5:].isdigit():
         raise RdbError("not an RDB file (it does not start with REDIS and a 4-digit version)")
@@ -135,7 +135,7 @@ def _skip_stream(r: Reader, rdb_type: int) -> None:
             r.skip(16 * r.plain_length())
 
 
-def records(buf: bytes | memoryview, summary: Summary | None = None) -> Iterator[Key | Function]:
+def records(buf: Buffer, summary: Summary | None = None) -> Iterator[Key | Function]:
     """Every key and function library in file order; checks the trailing CRC64 when the file carries one."""
     version = version_of(buf)
     summary = summary if summary is not None else Summary(version)
@@ -191,7 +191,7 @@ def records(buf: bytes | memoryview, summary: Summary | None = None) -> Iterator
         raise RdbError(f"{r.size - r.pos} unexpected bytes after the end of the snapshot")
 
 
-def scan(buf: bytes | memoryview) -> Summary:
+def scan(buf: Buffer) -> Summary:
     """Walk the whole file (every value, the checksum) without keeping anything: the backup's completeness check."""
     summary = Summary(version_of(buf))
     for _ in records(buf, summary):

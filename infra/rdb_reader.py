@@ -6,9 +6,14 @@ reader works on a bytes-like buffer (an mmap of the backup) and raises `RdbError
 
 from __future__ import annotations
 
+import mmap
 import struct
+from typing import Union
 
 import anycrc
+
+# What the reader walks: an in-memory snapshot or an mmap of the file (both index and slice as bytes).
+Buffer = Union[bytes, memoryview, mmap.mmap]
 
 # Redis's crc64 (src/crc64.c): Jones polynomial, reflected, init 0, xorout 0 — catalogued as CRC-64/REDIS.
 _CRC64 = anycrc.Model("CRC64-REDIS")
@@ -18,12 +23,12 @@ class RdbError(ValueError):
     """The file is not a complete, readable RDB snapshot (or holds something we cannot restore)."""
 
 
-def crc64(data: bytes | memoryview, crc: int = 0) -> int:
+def crc64(data: Buffer, crc: int = 0) -> int:
     return _CRC64.calc(data, crc)
 
 
 class Reader:
-    def __init__(self, buf: bytes | memoryview):
+    def __init__(self, buf: Buffer):
         self.buf, self.pos, self.size = buf, 0, len(buf)
 
     def take(self, n: int) -> bytes:

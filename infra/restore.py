@@ -17,7 +17,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, cast
 
 import redis
 
@@ -83,7 +83,7 @@ def check_file(path: Path, *, use_manifest: bool = True) -> tuple[dict[str, Any]
 
 
 def target_state(client: redis.Redis) -> TargetState:
-    info = client.info("all")
+    info = cast(dict[str, Any], client.info("all"))
     keys = sum(v.get("keys", 0) for k, v in info.items() if k.startswith("db") and isinstance(v, dict))
     return TargetState(str(info.get("redis_version")), keys, bool(info.get("aof_enabled")))
 
@@ -153,7 +153,7 @@ def replay(target: Target, data: bytes | mmap.mmap, *, replace: bool, progress: 
             pipe.execute_command(*_restore_args(record, version, replace))
             sent.setdefault(record.db, []).append(record.key)
         for db, pipe in pipes.items():
-            for key, reply in zip(sent[db], pipe.execute(raise_on_error=False)):
+            for key, reply in zip(sent[db], pipe.execute(raise_on_error=False), strict=True):
                 if isinstance(reply, Exception):
                     name = key.decode(errors="replace")
                     raise RestoreError(f"RESTORE of key {name!r} (db {db}) failed after {restored} keys: {reply}")
@@ -183,7 +183,7 @@ def persist(client: redis.Redis, aof_enabled: bool, timeout: float = PERSIST_TIM
                     raise RestoreError(f"could not rewrite the AOF: {error}") from None
                 sleep(0.2)
         while True:
-            info = client.info("persistence")
+            info = cast(dict[str, Any], client.info("persistence"))
             if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
                 if info.get("aof_last_bgrewrite_status") != "ok":
                     raise RestoreError("the AOF rewrite failed; check the server's log and disk space")
@@ -191,10 +191,10 @@ def persist(client: redis.Redis, aof_enabled: bool, timeout: float = PERSIST_TIM
             if time.monotonic() > deadline:
                 raise RestoreError(f"the AOF rewrite did not finish within {timeout:.0f}s")
             sleep(0.1)
-    started = client.time()[0]  # server clock: LASTSAVE is in its seconds
+    started = cast(tuple[int, int], client.time())[0]  # server clock: LASTSAVE is in its seconds
     client.execute_command("BGSAVE", "SCHEDULE")  # SCHEDULE: queued, not refused, if an AOF rewrite is running
     while True:
-        info = client.info("persistence")
+        info = cast(dict[str, Any], client.info("persistence"))
         if not info.get("rdb_bgsave_in_progress") and info.get("rdb_last_save_time", 0) >= started:
             break
         if time.monotonic() > deadline:

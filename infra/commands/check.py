@@ -1,0 +1,160 @@
+"""`check`: the compliance policies, offline — no cloud credentials, no Pulumi CLI.
+
+Runs the real program under Pulumi's mock engine (`infra.offline`) with the stack's real config and applies the same
+rule functions as the CrossGuard pack (`policy/rules.py`) to every resource it registers. Exit 0 when every mandatory
+policy holds, 1 on any violation (or when the program refuses the config: nothing would deploy), 2 on bad usage.
+
+Two things a real deployment has that a stack file may not, each stood in and said so in the output: placeholder ids
+(`Pulumi.prod.yaml` ships `REPLACE-ME` ids, which the program refuses so a real `pulumi up` never half-deploys) get
+syntactically valid stand-ins — no rule depends on which VPC, subnet or security group it is — and `secure:` values,
+which only the stack's secrets provider can decrypt, get a valid stand-in secret. Nothing else is changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from infra.cli_support import UsageError
+from infra.config_errors import PROJECT, ConfigError
+from infra.elasticache_settings import PLACEHOLDER
+from infra.stack_files import REPO_ROOT, load_stack_config
+from policy.rules import RULES
+
+if TYPE_CHECKING:  # infra.offline imports pulumi: the module is loaded only when a check runs
+    from infra.offline import Resource, Transform
+
+
+@dataclass(frozen=True)
+class Finding:
+    policy: str
+    controls: str
+    resource_type: str
+    resource: str
+    message: str
+
+
+@dataclass
+class Report:
+    stack: str
+    standins: list[dict[str, str]] = field(default_factory=list)  # key, placeholder, stand_in
+    stood_in_secrets: list[str] = field(default_factory=list)
+    config_error: str | None = None
+    resources: int = 0
+    checked: dict[str, int] = field(default_factory=dict)  # policy -> resources of its types
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.config_error is None and not self.findings
+
+
+def _stand_in(value: Any, key: str, counts: Counter[str], found: list[dict[str, str]]) -> Any:
+    """`value` with every placeholder id replaced by a valid id of the same kind (vpc-, subnet-, sg-)."""
+    if isinstance(value, dict):
+        return {k: _stand_in(v, f"{key}.{k}", counts, found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stand_in(v, f"{key}[{i}]", counts, found) for i, v in enumerate(value)]
+    if isinstance(value, str) and PLACEHOLDER in value:
+        kind = value.split("-", 1)[0]
+        replacement = f"{kind}-{counts[kind]:017x}"  # EC2 ids: the kind, '-', 17 hex digits
+        counts[kind] += 1
+        found.append({"key": key, "placeholder": value, "stand_in": replacement})
+        return replacement
+    return value
+
+
+def placeholder_standins(stack: str, overrides: Mapping[str, Any] | None = None) -> tuple[dict[str, Any],
+                                                                                           list[dict[str, str]]]:
+    """(overrides with every placeholder id stood in, what was substituted) for the stack file plus `overrides`."""
+    path = REPO_ROOT / f"Pulumi.{stack}.yaml"
+    values = (yaml.safe_load(path.read_text()) or {}).get("config") or {} if path.exists() else {}
+    short = {key.removeprefix(f"{PROJECT}:"): value for key, value in values.items()}
+    merged = {**short, **(overrides or {})}
+    counts: Counter[str] = Counter()
+    found: list[dict[str, str]] = []
+    substituted = {key: _stand_in(value, key, counts, found) for key, value in merged.items()}
+    changed = {key for key in merged if substituted[key] != merged[key]}
+    return {**(overrides or {}), **{key: substituted[key] for key in changed}}, found
+
+
+def evaluate(resources: list[Resource]) -> tuple[list[Finding], dict[str, int]]:
+    """Apply every rule to every resource (inputs unwrapped of their secret markers, as a policy pack sees them)."""
+    from infra.offline import unwrap
+
+    findings: list[Finding] = []
+    checked = {rule.name: 0 for rule in RULES}
+    for resource in resources:
+        props = unwrap(resource.inputs)
+        for rule in RULES:
+            if resource.type in rule.resource_types:
+                checked[rule.name] += 1
+                findings += [Finding(rule.name, rule.controls, resource.type, resource.name, message)
+                             for message in rule.violations(resource.type, props)]
+    return findings, checked
+
+
+def run_check(stack: str, overrides: Mapping[str, Any] | None = None, transform: Transform | None = None) -> Report:
+    from infra import offline
+
+    try:
+        _, secret_keys = load_stack_config(stack, overrides=overrides)
+    except FileNotFoundError as error:
+        raise UsageError(str(error)) from None
+    effective, standins = placeholder_standins(stack, overrides)
+    report = Report(stack, standins=standins, stood_in_secrets=sorted(secret_keys))
+    run = offline.StackRun()
+    try:
+        offline.run_stack(stack, overrides=effective, into=run, transform=transform)
+    except ConfigError as error:
+        report.config_error = str(error)
+    report.resources = len(run.resources)
+    report.findings, report.checked = evaluate(run.resources)
+    return report
+
+
+def _print_table(report: Report) -> None:
+    print(f"stack {report.stack}: {report.resources} resources from the program under the mock engine, "
+          f"{len(RULES)} mandatory policies")
+    if report.standins:
+        print("placeholder ids in the stack file were given stand-ins (no policy depends on which VPC, subnet or "
+              "security group it is; set the real ids before `pulumi up`):")
+        for s in report.standins:
+            print(f"  {s['key']}: {s['placeholder']} -> {s['stand_in']}")
+    if report.stood_in_secrets:
+        print(f"secret values stood in (they need the stack's secrets provider): {', '.join(report.stood_in_secrets)}")
+    if report.config_error:
+        print(f"the program refuses this config, so nothing would deploy:\n{report.config_error}")
+    failing = Counter(f.policy for f in report.findings)
+    width = max(len(rule.name) for rule in RULES)
+    print(f"\n{'policy':<{width}}  {'status':<14}  controls")
+    for rule in RULES:
+        status = ("FAIL" if failing[rule.name] else "pass") if report.checked.get(rule.name) else "not applicable"
+        print(f"{rule.name:<{width}}  {status:<14}  {rule.controls}")
+    for f in report.findings:
+        print(f"\nVIOLATION {f.policy} ({f.controls})\n  {f.resource_type} {f.resource}: {f.message}")
+    print("\ncheck passed: no mandatory violation" if report.passed else "\ncheck FAILED")
+
+
+def run(args: argparse.Namespace) -> int:
+    report = run_check(args.stack)
+    if args.json:
+        body = asdict(report)
+        body["passed"] = report.passed
+        print(json.dumps(body, indent=2))
+    else:
+        _print_table(report)
+    return 0 if report.passed else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("check", help="run the compliance policies offline over a stack's resources")
+    parser.add_argument("--stack", required=True, help="the stack whose Pulumi.<stack>.yaml is evaluated")
+    parser.add_argument("--json", action="store_true", help="print a machine-readable report")
+    parser.set_defaults(func=run)

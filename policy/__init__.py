@@ -1,0 +1,1 @@
+"""The CrossGuard policy pack; `policy.rules` is importable from the repository root for the offline check."""
