@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 export STACK VENV
 
-.PHONY: help up preview destroy verify test deps test-deps redis-server redis.conf docs
+.PHONY: help up preview destroy verify test deps test-deps redis-server redis.conf docs bench loadtest
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,12 @@ destroy: deps ## remove STACK's resources (the dev data volume is kept; see READ
 
 verify: deps ## verify the deployed STACK from its outputs
 	$(PY) -m infra.cli verify --stack $(STACK)
+
+loadtest: deps ## capacity check of the deployed STACK (1000 connections; LOADTEST_ARGS="--seconds 60 ...")
+	$(PY) -m infra.cli loadtest --stack $(STACK) $(LOADTEST_ARGS)
+
+bench: deps redis-server ## benchmark our code against the practical limits here; writes bench/results/latest.md
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 test: test-deps redis-server ## install everything needed and run the whole test suite
 	$(PY) -m pytest -q

@@ -16,23 +16,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue as queue_module
-import resource
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from infra.latency import Histogram
+from infra.loadtest_keys import LoadTestError, check_room, cleanup, prefill
+from infra.loadtest_limits import busy_share, diagnose, machine_cpu_ticks, raise_fd_limit
 from infra.loadtest_worker import WorkerSpec, main as worker_main
 
-MEMORY_HEADROOM = 0.8  # the guide's alert threshold: the test data must not push Redis past 80 % of maxmemory
-KEY_OVERHEAD_BYTES = 100  # per-key bookkeeping beside key and value (dictEntry, robj, expire entry), rounded up
-SATURATED = 0.9  # a single-threaded process at ≥ 90 % of a core is the bottleneck
-
-
-class LoadTestError(Exception):
-    """The run could not start or finish (unreachable, refused, cluster mode, no memory headroom)."""
-
+__all__ = ["LoadTestError", "Plan", "Result", "cleanup", "diagnose", "judge", "problems", "run"]
 
 @dataclass(frozen=True)
 class Plan:
@@ -95,56 +89,6 @@ class Result:
         return asdict(self)
 
 
-def glob_escape(text: str) -> str:
-    """SCAN MATCH is a glob: escape its special characters so the pattern can only match our own prefix."""
-    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)
-
-
-def raise_fd_limit(needed: int) -> None:
-    """Each connection is a file descriptor; lift the soft limit towards the hard one when too low for the run."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        if hard != resource.RLIM_INFINITY and hard < needed:
-            raise LoadTestError(f"{needed} open files are needed but the hard limit is {hard}: raise it "
-                                "(`ulimit -Hn`, or LimitNOFILE for a service) or use fewer --connections / more "
-                                "--workers")
-        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
-
-
-def machine_cpu_ticks() -> tuple[int, int] | None:
-    """(busy, total) jiffies of all this machine's CPUs from /proc/stat; None where there is no /proc (macOS)."""
-    try:
-        with open("/proc/stat", encoding="ascii") as stat:
-            fields = [int(v) for v in stat.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return sum(fields) - idle, sum(fields)
-
-
-def busy_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
-    if not before or not after or after[1] == before[1]:
-        return None
-    return (after[0] - before[0]) / (after[1] - before[1])
-
-
-def diagnose(client_cpu: list[float], server_cpu: float | None, machine_cpu: float | None,
-             lag_p99_ms: float) -> str:
-    """Which side limited the throughput — the question a load test must answer before its numbers mean anything."""
-    busiest = max(client_cpu, default=0.0)
-    if busiest >= SATURATED:
-        return (f"load generator (a worker used {busiest:.0%} of a core, loop lag p99 {lag_p99_ms:.1f} ms): "
-                "the server may do more; add --workers or run from a larger host")
-    if server_cpu is not None and server_cpu >= SATURATED:
-        return f"server (Redis used {server_cpu:.0%} of its single core)"
-    if machine_cpu is not None and machine_cpu >= SATURATED:
-        return (f"this machine's CPUs ({machine_cpu:.0%} busy, loop lag p99 {lag_p99_ms:.1f} ms): the load "
-                "generator, and Redis if it runs here, share them; run from another host for the server's limit")
-    server = "unknown" if server_cpu is None else f"{server_cpu:.0%} of a core"
-    return (f"neither saturated (busiest worker {busiest:.0%}, Redis {server}): network round trips limited it "
-            "(more --connections add load)")
-
-
 def judge(plan: Plan, p99_ms: float, errors: int, ops: int) -> list[str]:
     failures = []
     if ops == 0:
@@ -165,41 +109,6 @@ def _connect(target: Any, plan: Plan) -> tuple[Any, dict[str, Any]]:
         client.close()
         raise LoadTestError(f"cannot use {target.host}:{target.port}: {type(error).__name__}: "
                             f"{str(error).replace(target.password, '***')}") from None
-
-
-def check_room(info: dict[str, Any], plan: Plan, prefix: str) -> None:
-    """Refuse what the run cannot do safely: cluster mode, or test data that would make Redis evict the app's keys."""
-    if info.get("cluster_enabled"):
-        raise LoadTestError("the server runs in cluster mode; loadtest drives a single (non-cluster) endpoint")
-    planned = plan.keys * (plan.value_bytes + len(prefix) + 8 + KEY_OVERHEAD_BYTES)
-    maxmemory, used = int(info.get("maxmemory", 0)), int(info.get("used_memory", 0))
-    if maxmemory and used + planned > MEMORY_HEADROOM * maxmemory:
-        raise LoadTestError(f"the test data (~{planned / 2**20:.1f} MiB) would take Redis past 80 % of maxmemory "
-                            f"({used / 2**20:.1f} of {maxmemory / 2**20:.1f} MiB used) and evict the app's keys: "
-                            "lower --keys or --value-bytes")
-
-
-def prefill(client: Any, plan: Plan, prefix: str) -> None:
-    """Write every key once before the clock starts, so the GETs of the mix hit (a warm cache)."""
-    value = b"v" * plan.value_bytes
-    for start in range(0, plan.keys, 1000):
-        pipe = client.pipeline(transaction=False)
-        for k in range(start, min(plan.keys, start + 1000)):
-            pipe.set(f"{prefix}{k}", value, ex=plan.ttl)
-        pipe.execute()
-
-
-def cleanup(client: Any, prefix: str) -> int:
-    """Remove every key under our prefix, and only those: SCAN MATCH prefix* then UNLINK in batches."""
-    removed, batch = 0, []
-    for key in client.scan_iter(match=glob_escape(prefix) + "*", count=1000):
-        batch.append(key)
-        if len(batch) >= 500:
-            removed += client.unlink(*batch)
-            batch = []
-    if batch:
-        removed += client.unlink(*batch)
-    return removed
 
 
 def _server_cpu_seconds(client: Any) -> float | None:

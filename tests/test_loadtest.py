@@ -17,6 +17,8 @@ import pytest
 
 from conftest import container_boot
 from infra import loadtest
+from infra.loadtest_keys import cleanup
+from infra.loadtest_limits import diagnose
 from redis_server import RedisServer, free_port
 from stack_harness import REPO_ROOT
 
@@ -128,7 +130,7 @@ def test_cleanup_matches_only_the_prefix_even_with_glob_characters(dev_server):
     prefix = "loadtest:a*[b]?:"
     for key in (f"{prefix}1", f"{prefix}2", "loadtest:aXbY:1", "loadtest:ab:1", "other"):
         client.set(key, "1")
-    assert loadtest.cleanup(client, prefix) == 2
+    assert cleanup(client, prefix) == 2
     assert sorted(client.scan_iter()) == [b"loadtest:aXbY:1", b"loadtest:ab:1", b"other"]  # unescaped, aXbY matches
 
 
@@ -140,7 +142,7 @@ def test_cleanup_matches_only_the_prefix_even_with_glob_characters(dev_server):
     ([0.3], None, None, "Redis unknown"),
 ])
 def test_diagnose_names_the_saturated_side(cpu, server, machine, expected):
-    assert expected in loadtest.diagnose(cpu, server, machine, lag_p99_ms=1.0)
+    assert expected in diagnose(cpu, server, machine, lag_p99_ms=1.0)
 
 
 @pytest.mark.parametrize("p99, errors, ops, expected", [

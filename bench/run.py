@@ -1,0 +1,88 @@
+"""`make bench` (`python -m bench.run`): our code against the practical limits on this machine, side by side.
+
+Runs the four comparisons in `bench.sections`, prints one table of ratios and writes it, with the machine it ran on,
+to `bench/results/latest.md` and every raw sample to `bench/results/latest.json`. Not a test: nothing here fails a
+build; the goals are shown met or not met, to be read (on a quiet machine) and acted on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import sections
+from bench.harness import REPO_ROOT, machine, need
+from bench.stats import markdown_table
+
+RESULTS = REPO_ROOT / "bench" / "results"
+SECTIONS = ("verify", "program", "config", "capacity")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 7)),
+                        help="runs per start-up figure (default 7; BENCH_RUNS)")
+    parser.add_argument("--load-runs", type=int, default=int(os.environ.get("BENCH_LOAD_RUNS", 3)),
+                        help="runs per throughput figure (default 3; BENCH_LOAD_RUNS)")
+    parser.add_argument("--connections", type=int, default=1000, help="capacity comparison concurrency (1000)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per loadtest run (default 5)")
+    parser.add_argument("--requests", type=int, default=200_000, help="redis-benchmark requests per test (200000)")
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md/latest.json go")
+    return parser.parse_args(argv)
+
+
+def report(rows: list, host: dict[str, str], args: argparse.Namespace, started: float) -> str:
+    return "\n".join([
+        "# Benchmark results (`make bench`)",
+        "",
+        f"- when: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {time.monotonic() - started:.0f} s",
+        f"- machine: {host['cpu']}, {host['cores']} cores; {host['os']}; Python {host['python']}; "
+        f"Redis {host['redis']}",
+        f"- load average before → after: {host['load_average']} → {host['load_average_after']} "
+        "(anything near the core count means other work shared the CPUs: treat ratios as indicative)",
+        f"- runs: {args.runs} per start-up figure, {args.load_runs} per throughput figure (after a discarded "
+        f"warm-up); capacity at {args.connections} connections, {args.seconds:g} s per loadtest run",
+        "",
+        markdown_table(rows),
+        "",
+        "Each cell: median (min–max) over the runs; ratios are taken per back-to-back pair, then summarised.",
+        "",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    for tool in ("redis-server", "redis-cli", "redis-benchmark"):
+        need(tool)
+    chosen, started, host = args.only or SECTIONS, time.monotonic(), machine()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="profwise-bench-") as tmp:
+        for name in chosen:
+            print(f"bench: {name} …", flush=True)
+            if name == "verify":
+                rows += sections.verify_startup(args.runs, Path(tmp))
+            elif name == "program":
+                rows += sections.program_eval(args.runs)
+            elif name == "config":
+                rows += sections.config_cost(args.load_runs, Path(tmp), args.requests)
+            else:
+                rows += sections.capacity(args.load_runs, Path(tmp), args.connections, args.seconds)
+    host["load_average_after"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    text = report(rows, host, args, started)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.md").write_text(text)
+    (args.out / "latest.json").write_text(json.dumps({"machine": host, "rows": [r.as_dict() for r in rows]},
+                                                     indent=2) + "\n")
+    print(text)
+    print(f"bench: wrote {args.out / 'latest.md'} and latest.json")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
