@@ -48,15 +48,21 @@ def timed(command: Sequence[str], env: Mapping[str, str] | None = None, timeout:
 
 def interleaved(commands: Mapping[str, Sequence[str]], runs: int, env: Mapping[str, str] | None = None,
                 warmups: int = 1) -> dict[str, list[float]]:
-    """Time each command `runs` times, round-robin (A B C A B C …) so noise spreads evenly; warm-ups discarded."""
+    """Time each command `runs` times, round-robin (A B C C B A …) so noise and drift spread evenly; warm-ups
+    discarded."""
     for _ in range(warmups):
         for command in commands.values():
             timed(command, env)
     samples: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(runs):
-        for name, command in commands.items():
-            samples[name].append(timed(command, env)[0])
+    for round_ in range(runs):
+        for name in alternating(list(commands), round_):
+            samples[name].append(timed(commands[name], env)[0])
     return samples
+
+
+def alternating(names: list[str], round_: int) -> list[str]:
+    """Forward on even rounds, backward on odd ones: a steady drift in background load then favours no side."""
+    return names if round_ % 2 == 0 else names[::-1]
 
 
 def start_server(workdir: Path, conf_text: str, extra: str = "") -> RedisServer:

@@ -27,11 +27,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 7)),
                         help="runs per start-up figure (default 7; BENCH_RUNS)")
-    parser.add_argument("--load-runs", type=int, default=int(os.environ.get("BENCH_LOAD_RUNS", 3)),
-                        help="runs per throughput figure (default 3; BENCH_LOAD_RUNS)")
+    parser.add_argument("--load-runs", type=int, default=int(os.environ.get("BENCH_LOAD_RUNS", 5)),
+                        help="runs per throughput figure (default 5; BENCH_LOAD_RUNS)")
     parser.add_argument("--connections", type=int, default=1000, help="capacity comparison concurrency (1000)")
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per loadtest run (default 5)")
-    parser.add_argument("--requests", type=int, default=200_000, help="redis-benchmark requests per test (200000)")
+    parser.add_argument("--requests", type=int, default=100_000,
+                        help="redis-benchmark requests per config test (100000)")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md/latest.json go")
     return parser.parse_args(argv)

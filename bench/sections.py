@@ -14,7 +14,8 @@ import secrets
 import subprocess
 from pathlib import Path
 
-from bench.harness import PY, REPO_ROOT, STOCK_CONF, interleaved, need, redis_benchmark, start_server, timed
+from bench.harness import PY, REPO_ROOT, STOCK_CONF, alternating, interleaved, need, redis_benchmark, start_server
+from bench.harness import timed
 from bench.stats import Figure, Goal, Row, ratios
 from infra import redis_conf
 from infra.redis_settings import RedisSettings
@@ -95,9 +96,10 @@ def config_cost(runs: int, tmp: Path, requests: int) -> list[Row]:
     try:
         for server in servers.values():  # warm-up: allocator, page cache, the first AOF file
             redis_benchmark(server.port, 50, requests // 4, 100_000, 3)
-        for _ in range(runs):
+        for round_ in range(runs):
             for test in ("SET", "GET"):
-                for name, server in servers.items():
+                for name in alternating(list(servers), round_):
+                    server = servers[name]
                     before = server_cpu_seconds(server)
                     rps[name, test].append(redis_benchmark(server.port, 50, requests, 100_000, 3, test)[test]["rps"])
                     cpu_us[name, test].append((server_cpu_seconds(server) - before) / requests * 1e6)
@@ -166,8 +168,8 @@ def capacity_rows(ours: list[dict], theirs: list[dict], connections: int, set_ra
     for q in ("p50", "p99"):
         lt = [r["latency_ms"][q] for r in ours]
         rb = [mixed(b, set_ratio, f"{q}_latency_ms") for b in theirs]
-        rows.append(Row("capacity", f"… {q} latency", ours=Figure(tuple(lt), " ms"), baseline=Figure(tuple(rb), " ms"),
-                        baseline_name="redis-benchmark", ratio=ratios(lt, rb)))
+        rows.append(Row("capacity", f"… {q} latency", ours=Figure(tuple(lt), " ms"),
+                        baseline=Figure(tuple(rb), " ms"), baseline_name="redis-benchmark", ratio=ratios(lt, rb)))
     # Little's law: requests in flight = throughput × mean latency. A closed-loop client that keeps every connection
     # busy and times the whole wait shows ≈ 1 × connections; less means part of the wait is outside its clock.
     lt_flight = [r["ops_per_sec"] * r["latency_ms"]["mean"] / 1000 / connections for r in ours]
@@ -178,6 +180,7 @@ def capacity_rows(ours: list[dict], theirs: list[dict], connections: int, set_ra
                     ratio=Figure(tuple(lt_flight), "×"), goal=Goal(">=", 0.8)))
     lt_tail = [r["latency_ms"]["p99"] / r["latency_ms"]["p50"] for r in ours]
     rb_tail = [mixed(b, set_ratio, "p99_latency_ms") / mixed(b, set_ratio, "p50_latency_ms") for b in theirs]
-    rows.append(Row("capacity", "… tail shape p99 ÷ p50", ours=Figure(tuple(lt_tail)), baseline=Figure(tuple(rb_tail)),
-                    baseline_name="redis-benchmark", ratio=ratios(lt_tail, rb_tail), goal=Goal("<=", 2)))
+    rows.append(Row("capacity", "… tail shape p99 ÷ p50", ours=Figure(tuple(lt_tail)),
+                    baseline=Figure(tuple(rb_tail)), baseline_name="redis-benchmark", ratio=ratios(lt_tail, rb_tail),
+                    goal=Goal("<=", 2)))
     return rows

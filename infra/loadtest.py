@@ -80,6 +80,7 @@ class Result:
     loop_lag_p99_ms: float
     server_cpu: float | None
     machine_cpu: float | None
+    event_loop: str
     bottleneck: str
     cleaned_keys: int
     prefix: str
@@ -160,7 +161,8 @@ def _cleanup_quietly(client: Any, prefix: str) -> int:
         return -1
 
 
-def _gather(plan: Plan, procs: list, messages: Any, go: Any, client: Any, progress: Progress | None) -> tuple[dict, dict]:
+def _gather(plan: Plan, procs: list, messages: Any, go: Any, client: Any,
+            progress: Progress | None) -> tuple[dict, dict]:
     ready: dict[int, tuple] = {}
     deadline = time.monotonic() + 60 + plan.timeout
     while len(ready) < len(procs):
@@ -223,6 +225,7 @@ def _result(plan: Plan, workers: int, done: dict, cpu: dict, cleaned: int, prefi
         errors=errors, error_samples=sorted({s for p in parts for s in p["samples"]})[:5],
         hit_ratio=round(1 - misses / gets, 4) if gets else None, client_cpu=client_cpu,
         loop_lag_p99_ms=round(lag_p99, 3), server_cpu=_round(cpu["server"]), machine_cpu=_round(cpu["machine"]),
+        event_loop=parts[0]["loop"],
         bottleneck=diagnose(client_cpu, cpu["server"], cpu["machine"], lag_p99), cleaned_keys=cleaned, prefix=prefix,
         mix={"set_ratio": plan.set_ratio, "keys": plan.keys, "value_bytes": plan.value_bytes, "ttl": plan.ttl,
              "p99_ms_limit": plan.p99_ms})

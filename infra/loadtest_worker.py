@@ -169,7 +169,7 @@ async def drive(spec: WorkerSpec, index: int, queue: Any, go: Any) -> None:
     queue.put(("done", index, {
         "ops": st.ops, "errors": st.errors, "gets": st.gets, "misses": st.misses, "seconds": elapsed,
         "cpu": cpu / elapsed if elapsed else 0.0, "latency": st.hist.to_dict(), "lag": lags.to_dict(),
-        "samples": st.samples,
+        "samples": st.samples, "loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
     }))
 
 

@@ -1,4 +1,4 @@
-"""`loadtest`: can the deployed Redis serve N concurrent users within a p99 budget, with no errors? (`infra.loadtest`)"""
+"""`loadtest`: can the deployed Redis serve N concurrent users within a p99 budget, without errors? (infra.loadtest)"""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def report_text(target, result) -> str:  # noqa: ANN001
     lines = [
         f"loadtest {target.host}:{target.port} (tls {'on' if target.tls else 'off'}): {result.connections} "
         f"connections x {result.seconds:.1f} s, {1 - mix['set_ratio']:.0%} GET / {mix['set_ratio']:.0%} SET "
-        f"(ttl {mix['ttl']} s, {mix['keys']:,} keys of {mix['value_bytes']} B), {result.workers} worker process(es)",
+        f"(ttl {mix['ttl']} s, {mix['keys']:,} keys of {mix['value_bytes']} B), {result.workers} worker process(es) "
+        f"on {result.event_loop}",
         f"  throughput  {result.ops_per_sec:,.0f} ops/s ({result.ops:,} ops)",
         f"  latency     p50 {ms['p50']:.2f} ms  p95 {ms['p95']:.2f} ms  p99 {ms['p99']:.2f} ms  "
         f"max {ms['max']:.2f} ms  mean {ms['mean']:.2f} ms",
