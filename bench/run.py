@@ -1,8 +1,9 @@
 """`make bench` (`python -m bench.run`): our code against the practical limits on this machine, side by side.
 
 Runs the four comparisons in `bench.sections`, prints one table of ratios and writes it, with the machine it ran on,
-to `bench/results/latest.md` and every raw sample to `bench/results/latest.json`. Not a test: nothing here fails a
-build; the goals are shown met or not met, to be read (on a quiet machine) and acted on.
+to `bench/results/latest.md` (and into README.md's Performance section, between its bench markers) and every raw
+sample to `bench/results/latest.json`. Not a test: nothing here fails a build; the goals are shown met or not met,
+to be read (on a quiet machine) and acted on.
 """
 
 from __future__ import annotations
@@ -21,6 +22,16 @@ from bench.stats import markdown_table
 
 RESULTS = REPO_ROOT / "bench" / "results"
 SECTIONS = ("verify", "program", "config", "capacity")
+README_START, README_END = "<!-- bench-results:start -->", "<!-- bench-results:end -->"
+
+
+def with_results(readme: str, results: str) -> str:
+    """README text with the block between the bench markers replaced by `results` (unchanged without markers)."""
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < start:
+        return readme
+    body = results.split("\n", 2)[2]  # drop the results file's own title
+    return f"{readme[:start + len(README_START)]}\n{body.strip()}\n{readme[end:]}"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -35,6 +46,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="redis-benchmark requests per config test (100000)")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md/latest.json go")
+    parser.add_argument("--no-readme", action="store_true", help="do not copy the results into README.md")
     return parser.parse_args(argv)
 
 
@@ -82,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
                                                      indent=2) + "\n")
     print(text)
     print(f"bench: wrote {args.out / 'latest.md'} and latest.json")
+    readme = REPO_ROOT / "README.md"
+    if not args.no_readme and not args.only and readme.exists():
+        readme.write_text(with_results(readme.read_text(), text))
+        print("bench: README.md's Performance section now shows these numbers")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bench.harness import alternating
+from bench.run import README_END, README_START, with_results
 from bench.sections import capacity_rows, mixed
 from bench.stats import Figure, Goal, Row, fmt, markdown_table, ratios
 
@@ -94,3 +95,11 @@ def test_capacity_rows_from_synthetic_runs():
 def test_rounds_alternate_direction_so_drift_favours_no_side():
     orders = [alternating(["stock", "shipped", "no-aof"], r) for r in range(4)]
     assert orders == [["stock", "shipped", "no-aof"], ["no-aof", "shipped", "stock"]] * 2
+
+
+def test_results_replace_only_the_marked_block_of_the_readme():
+    readme = f"# Title\n\n## Performance\n{README_START}\nold table\n{README_END}\n\n## Next\n"
+    results = "# Benchmark results\n\n- machine: X\n\n| a |\n"
+    updated = with_results(readme, results)
+    assert updated == f"# Title\n\n## Performance\n{README_START}\n- machine: X\n\n| a |\n{README_END}\n\n## Next\n"
+    assert with_results("no markers here\n", results) == "no markers here\n"

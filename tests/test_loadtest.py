@@ -8,6 +8,7 @@ pass/fail, exit codes, only its own keys touched, no password printed — not th
 from __future__ import annotations
 
 import json
+import resource
 import signal
 import subprocess
 import sys
@@ -25,9 +26,11 @@ from stack_harness import REPO_ROOT
 SMALL = ("--connections", "24", "--seconds", "1", "--warmup", "0.2", "--keys", "200", "--workers", "2")
 
 
-def run_cli(*args: str, stdin: str | None = None, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, stdin: str | None = None, timeout: float = 90,
+            nofile: tuple[int, int] | None = None) -> subprocess.CompletedProcess[str]:
+    limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None
     return subprocess.run([sys.executable, "-m", "infra.cli", "loadtest", *args], input=stdin, capture_output=True,
-                          text=True, cwd=REPO_ROOT, timeout=timeout)
+                          text=True, cwd=REPO_ROOT, timeout=timeout, preexec_fn=limit)
 
 
 def outputs_for(port: int, password: str, tls: bool = False) -> str:
@@ -63,6 +66,7 @@ def test_human_report_and_the_p99_limit_flips_the_verdict(dev_server):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "throughput" in done.stdout and "p99" in done.stdout and "bottleneck" in done.stdout
     assert "loadtest FAIL: p99 latency" in done.stdout and "above --p99-ms 0.001" in done.stdout
+    assert "ops/s  errors 0" in done.stderr  # the progress display (a line every 5 s when not on a terminal)
     assert password not in done.stdout + done.stderr
     assert server.client(password).dbsize() == 0
 
@@ -114,6 +118,18 @@ def test_unreachable_and_frozen_servers_fail_fast(dev_server):
         server.signal(signal.SIGCONT)
     assert done.returncode == 1 and "Timeout" in done.stderr
     assert time.monotonic() - started < 30
+
+
+def test_lifts_a_low_open_files_limit_or_says_which_limit_to_raise(dev_server):
+    server, password = dev_server
+    many = ("--connections", "300", "--workers", "1", "--seconds", "0.5", "--warmup", "0", "--keys", "100",
+            "--p99-ms", "10000", "--json")
+    done = run_cli(*many, "--outputs", "-", stdin=outputs_for(server.port, password), nofile=(128, 4096))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["errors"] == 0
+    done = run_cli(*many, "--outputs", "-", stdin=outputs_for(server.port, password), nofile=(128, 128))
+    assert done.returncode == 1 and "the hard limit is 128" in done.stderr
+    assert server.client(password).dbsize() == 0
 
 
 def test_refuses_test_data_that_would_make_redis_evict(dev_server):
