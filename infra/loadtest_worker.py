@@ -181,5 +181,8 @@ def main(spec: WorkerSpec, index: int, queue: Any, go: Any) -> None:
         runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
     except ImportError:
         runner = asyncio.Runner()
-    with runner:
-        runner.run(drive(spec, index, queue, go))
+    try:
+        with runner:
+            runner.run(drive(spec, index, queue, go))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent reports it and cleans up
+        pass

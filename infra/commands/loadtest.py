@@ -48,7 +48,7 @@ def report_text(target, result) -> str:  # noqa: ANN001
                            else f"server unreachable; keys under {result.prefix} expire within {mix['ttl']} s"),
     ]
     verdict = "PASS" if result.passed else "FAIL: " + "; ".join(result.failures)
-    lines.append(f"loadtest {verdict} (p99 limit {mix['p99_ms_limit']:g} ms, zero errors)")
+    lines.append(f"loadtest {verdict} (limits: p99 ≤ {mix['p99_ms_limit']:g} ms, zero errors)")
     return "\n".join(lines)
 
 
@@ -68,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
     show = None if args.quiet else progress_printer(plan.seconds)
     try:
         result = loadtest.run(target, plan, progress=show)
+    except KeyboardInterrupt:
+        print("\nloadtest interrupted; its test keys were removed", file=sys.stderr)
+        return 130
     except loadtest.LoadTestError as error:
         message = str(error).replace(target.password, "***")
         if show and sys.stderr.isatty():
