@@ -145,7 +145,9 @@ def run(target: Any, plan: Plan, progress: Progress | None = None) -> Result:
     finally:
         for proc in procs:
             if proc.pid is not None:
-                proc.join(timeout=plan.timeout + 5)
+                # Started workers finish within --timeout of their deadline; ones still waiting for the start
+                # signal (the run was refused or interrupted) have nothing to finish.
+                proc.join(timeout=plan.timeout + 5 if go.is_set() else 0.5)
                 if proc.is_alive():
                     proc.kill()
         cleaned = _cleanup_quietly(client, prefix)

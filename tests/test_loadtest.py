@@ -120,6 +120,17 @@ def test_unreachable_and_frozen_servers_fail_fast(dev_server):
     assert time.monotonic() - started < 30
 
 
+def test_connections_refused_by_the_server_fail_the_run_and_still_clean_up(dev_run, tmp_path):
+    conf, command, password = container_boot(dev_run)
+    with RedisServer.from_container(conf, tmp_path / "few", command, extra_conf="maxclients 20") as server:
+        started = time.monotonic()
+        done = run_cli(*SMALL[2:], "--connections", "40", "--outputs", "-", stdin=outputs_for(server.port, password))
+        assert done.returncode == 1 and "of 40 connections opened" in done.stderr
+        assert "max number of clients" in done.stderr
+        assert time.monotonic() - started < 20
+        assert server.client(password).dbsize() == 0  # the prefilled keys were removed after the refusal
+
+
 def test_lifts_a_low_open_files_limit_or_says_which_limit_to_raise(dev_server):
     server, password = dev_server
     many = ("--connections", "300", "--workers", "1", "--seconds", "0.5", "--warmup", "0", "--keys", "100",
