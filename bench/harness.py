@@ -39,8 +39,11 @@ def need(tool: str) -> str:
 def timed(command: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 300) -> tuple[float, int, str]:
     """(wall seconds, exit code, last line of stderr) of one run of `command` from the repository root."""
     started = time.perf_counter()
-    done = subprocess.run(list(command), cwd=REPO_ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, timeout=timeout, check=False)
+    try:
+        done = subprocess.run(list(command), cwd=REPO_ROOT, env={**os.environ, **(env or {})}, text=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return timeout, -1, f"did not finish within {timeout:g} s"
     seconds = time.perf_counter() - started
     lines = done.stderr.strip().splitlines()
     return seconds, done.returncode, lines[-1] if lines else ""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench import sections
 from bench.harness import REPO_ROOT, machine, need
-from bench.stats import markdown_table
+from bench.stats import Row, markdown_table
 
 RESULTS = REPO_ROOT / "bench" / "results"
 SECTIONS = ("verify", "program", "config", "capacity")
@@ -69,6 +69,16 @@ def report(rows: list, host: dict[str, str], args: argparse.Namespace, started: 
     ])
 
 
+def run_section(name: str, args: argparse.Namespace, tmp: Path) -> list[Row]:
+    if name == "verify":
+        return sections.verify_startup(args.runs, tmp)
+    if name == "program":
+        return sections.program_eval(args.runs)
+    if name == "config":
+        return sections.config_cost(args.load_runs, tmp, args.requests)
+    return sections.capacity(args.load_runs, tmp, args.connections, args.seconds)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     for tool in ("redis-server", "redis-cli", "redis-benchmark"):
@@ -78,14 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="profwise-bench-") as tmp:
         for name in chosen:
             print(f"bench: {name} …", flush=True)
-            if name == "verify":
-                rows += sections.verify_startup(args.runs, Path(tmp))
-            elif name == "program":
-                rows += sections.program_eval(args.runs)
-            elif name == "config":
-                rows += sections.config_cost(args.load_runs, Path(tmp), args.requests)
-            else:
-                rows += sections.capacity(args.load_runs, Path(tmp), args.connections, args.seconds)
+            try:
+                rows += run_section(name, args, Path(tmp))
+            except Exception as error:  # noqa: BLE001 — one broken section must not lose the others' figures
+                rows.append(Row(name, f"{name} section", note=f"could not run: {type(error).__name__}: {error}"))
     host["load_average_after"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
     text = report(rows, host, args, started)
     args.out.mkdir(parents=True, exist_ok=True)

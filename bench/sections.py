@@ -141,9 +141,12 @@ def capacity(runs: int, tmp: Path, connections: int, seconds: float) -> list[Row
     try:
         for _ in range(runs):
             done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=seconds + 120)
-            report = json.loads(done.stdout)
+            try:
+                report = json.loads(done.stdout)
+            except json.JSONDecodeError:
+                report = {}
             if "ops_per_sec" not in report:
-                raise RuntimeError(f"loadtest could not run: {report.get('failures')}")
+                raise RuntimeError(f"loadtest exited {done.returncode}: {done.stderr.strip()[-300:]}")
             ours.append(report)
             # redis-benchmark takes a password only on its command line (-a, visible in `ps`): lift the password of
             # this throwaway server for its run instead, through the admin connection, and put it back afterwards.
