@@ -157,9 +157,9 @@ async def drive(spec: WorkerSpec, index: int, queue: Any, go: Any) -> None:
     while (now := time.perf_counter()) < deadline:
         await asyncio.sleep(min(0.5, deadline - now))
         queue.put(("progress", index, st.ops, st.errors))
-    st.stop = True
+    # The window closes now: commands in flight still complete and count (as many were in flight when it opened).
+    st.stop, elapsed, cpu = True, time.perf_counter() - started, sum(os.times()[:2]) - cpu_started
     done, pending = await asyncio.wait(tasks, timeout=spec.timeout)
-    elapsed, cpu = time.perf_counter() - started, sum(os.times()[:2]) - cpu_started
     for task in pending:  # commands the server never answered within --timeout
         task.cancel()
         st.error(TimeoutError(f"no reply within --timeout ({spec.timeout:g}s)"), spec.password)
