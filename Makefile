@@ -9,7 +9,7 @@ POLICY_VENV := policy/venv
 PYTHON ?= python3
 export STACK VENV
 
-.PHONY: help up preview destroy verify backup test deps test-deps redis-server redis.conf docs lint policy-venv check
+.PHONY: help up preview destroy verify backup test deps test-deps redis-server redis.conf docs lint policy-venv check bench loadtest
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,12 @@ verify: deps ## verify the deployed STACK from its outputs
 
 backup: deps ## back up STACK (dev: RDB into backups/STACK/, keeps 7 days; prod: an ElastiCache snapshot)
 	$(PY) -m infra.cli backup --stack $(STACK)
+
+loadtest: deps ## capacity check of the deployed STACK (1000 connections; LOADTEST_ARGS="--seconds 60 ...")
+	$(PY) -m infra.cli loadtest --stack $(STACK) $(LOADTEST_ARGS)
+
+bench: deps redis-server ## benchmark our code against the practical limits here; writes bench/results/latest.md
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 test: test-deps redis-server policy-venv lint ## install everything needed, lint, and run the whole test suite
 	$(PY) -m pytest -q

@@ -15,19 +15,28 @@ from typing import Sequence
 from infra.cli_support import UsageError
 
 # One module per subcommand (infra/commands/<name>.py, each with `register(subparsers)`).
-COMMANDS = ("verify", "check", "backup", "restore", "health", "env")
+COMMANDS = ("verify", "check", "backup", "restore", "health", "env", "loadtest")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line: the first word, as the top-level parser has no options but -h."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in COMMANDS else None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Register only the chosen subcommand's module when one is named (start-up time: `verify` runs after every
+    deploy and in CI, and must not import what other commands need); all of them for `--help` or a typo."""
     parser = argparse.ArgumentParser(prog="python -m infra.cli", description=(__doc__ or "").split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in COMMANDS:
+    chosen = chosen_command(sys.argv[1:] if argv is None else argv)
+    for name in (chosen,) if chosen else COMMANDS:
         importlib.import_module(f"infra.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args))
     except UsageError as error:

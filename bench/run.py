@@ -1,0 +1,111 @@
+"""`make bench` (`python -m bench.run`): our code against the practical limits on this machine, side by side.
+
+Runs the four comparisons in `bench.sections`, prints one table of ratios and writes it, with the machine it ran on,
+to `bench/results/latest.md` (and into README.md's Performance section, between its bench markers) and every raw
+sample to `bench/results/latest.json`. Not a test: nothing here fails a build; the goals are shown met or not met,
+to be read (on a quiet machine) and acted on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import sections
+from bench.harness import REPO_ROOT, machine, need
+from bench.stats import Row, markdown_table
+
+RESULTS = REPO_ROOT / "bench" / "results"
+SECTIONS = ("verify", "program", "config", "capacity")
+README_START, README_END = "<!-- bench-results:start -->", "<!-- bench-results:end -->"
+
+
+def with_results(readme: str, results: str) -> str:
+    """README text with the block between the bench markers replaced by `results` (unchanged without markers)."""
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < start:
+        return readme
+    body = results.split("\n", 2)[2]  # drop the results file's own title
+    return f"{readme[:start + len(README_START)]}\n{body.strip()}\n{readme[end:]}"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 7)),
+                        help="runs per start-up figure (default 7; BENCH_RUNS)")
+    parser.add_argument("--load-runs", type=int, default=int(os.environ.get("BENCH_LOAD_RUNS", 5)),
+                        help="runs per throughput figure (default 5; BENCH_LOAD_RUNS)")
+    parser.add_argument("--connections", type=int, default=1000, help="capacity comparison concurrency (1000)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per loadtest run (default 5)")
+    parser.add_argument("--requests", type=int, default=100_000,
+                        help="redis-benchmark requests per config test (100000)")
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md/latest.json go")
+    parser.add_argument("--no-readme", action="store_true", help="do not copy the results into README.md")
+    return parser.parse_args(argv)
+
+
+def report(rows: list, host: dict[str, str], args: argparse.Namespace, started: float) -> str:
+    return "\n".join([
+        "# Benchmark results (`make bench`)",
+        "",
+        f"- when: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {time.monotonic() - started:.0f} s",
+        f"- machine: {host['cpu']}, {host['cores']} cores; {host['os']}; Python {host['python']}; "
+        f"Redis {host['redis']}",
+        f"- load average before → after: {host['load_average']} → {host['load_average_after']} "
+        "(anything near the core count means other work shared the CPUs: treat ratios as indicative)",
+        f"- runs: {args.runs} per start-up figure, {args.load_runs} per throughput figure (after a discarded "
+        f"warm-up); capacity at {args.connections} connections, {args.seconds:g} s per loadtest run",
+        "",
+        markdown_table(rows),
+        "",
+        "Each cell: median (min–max) over the runs; ratios are taken per back-to-back pair, then summarised.",
+        "",
+    ])
+
+
+def run_section(name: str, args: argparse.Namespace, tmp: Path) -> list[Row]:
+    if name == "verify":
+        return sections.verify_startup(args.runs, tmp)
+    if name == "program":
+        return sections.program_eval(args.runs)
+    if name == "config":
+        return sections.config_cost(args.load_runs, tmp, args.requests)
+    return sections.capacity(args.load_runs, tmp, args.connections, args.seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    for tool in ("redis-server", "redis-cli", "redis-benchmark"):
+        need(tool)
+    chosen, started, host = args.only or SECTIONS, time.monotonic(), machine()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="profwise-bench-") as tmp:
+        for name in chosen:
+            print(f"bench: {name} …", flush=True)
+            try:
+                rows += run_section(name, args, Path(tmp))
+            except Exception as error:  # noqa: BLE001 — one broken section must not lose the others' figures
+                rows.append(Row(name, f"{name} section", note=f"could not run: {type(error).__name__}: {error}"))
+    host["load_average_after"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    text = report(rows, host, args, started)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.md").write_text(text)
+    (args.out / "latest.json").write_text(json.dumps({"machine": host, "rows": [r.as_dict() for r in rows]},
+                                                     indent=2) + "\n")
+    print(text)
+    print(f"bench: wrote {args.out / 'latest.md'} and latest.json")
+    readme = REPO_ROOT / "README.md"
+    if not args.no_readme and not args.only and readme.exists():
+        readme.write_text(with_results(readme.read_text(), text))
+        print("bench: README.md's Performance section now shows these numbers")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""`loadtest`: can the deployed Redis serve N concurrent users within a p99 budget, without errors? (infra.loadtest)"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from infra.cli_support import UsageError, add_outputs_source, read_outputs
+
+
+def progress_printer(seconds: float, stream=sys.stderr):  # noqa: ANN001, ANN201
+    """A one-line live display on a terminal (rewritten in place); a line every 5 s when stderr is a file or pipe."""
+    tty = stream.isatty()
+    shown = {"at": -5.0}
+
+    def show(elapsed: float, ops: int, errors: int) -> None:
+        if not tty and elapsed - shown["at"] < 5:
+            return
+        shown["at"] = elapsed
+        rate = ops / elapsed if elapsed > 0 else 0.0
+        line = f"  {min(elapsed, seconds):5.1f}/{seconds:g} s  {ops:>11,} ops  {rate:>10,.0f} ops/s  errors {errors}"
+        stream.write(f"\r{line}" if tty else f"{line}\n")
+        stream.flush()
+
+    return show
+
+
+def report_text(target, result) -> str:  # noqa: ANN001
+    ms = result.latency_ms
+    mix = result.mix
+    lines = [
+        f"loadtest {target.host}:{target.port} (tls {'on' if target.tls else 'off'}): {result.connections} "
+        f"connections x {result.seconds:.1f} s, {1 - mix['set_ratio']:.0%} GET / {mix['set_ratio']:.0%} SET "
+        f"(ttl {mix['ttl']} s, {mix['keys']:,} keys of {mix['value_bytes']} B), {result.workers} worker process(es) "
+        f"on {result.event_loop}",
+        f"  throughput  {result.ops_per_sec:,.0f} ops/s ({result.ops:,} ops)",
+        f"  latency     p50 {ms['p50']:.2f} ms  p95 {ms['p95']:.2f} ms  p99 {ms['p99']:.2f} ms  "
+        f"max {ms['max']:.2f} ms  mean {ms['mean']:.2f} ms",
+        f"  errors      {result.errors}" + "".join(f"\n    {s}" for s in result.error_samples),
+        f"  hit ratio   {'n/a' if result.hit_ratio is None else f'{result.hit_ratio:.1%}'}",
+        f"  load gen    worker CPU {', '.join(f'{c:.0%}' for c in result.client_cpu)} of a core; "
+        f"loop lag p99 {result.loop_lag_p99_ms:.1f} ms",
+        f"  server CPU  {'unknown' if result.server_cpu is None else f'{result.server_cpu:.0%} of a core'}"
+        + ("" if result.machine_cpu is None else f"; this machine {result.machine_cpu:.0%} busy"),
+        f"  bottleneck  {result.bottleneck}",
+        "  cleanup     " + (f"removed {result.cleaned_keys:,} keys under {result.prefix}" if result.cleaned_keys >= 0
+                           else f"server unreachable; keys under {result.prefix} expire within {mix['ttl']} s"),
+    ]
+    verdict = "PASS" if result.passed else "FAIL: " + "; ".join(result.failures)
+    lines.append(f"loadtest {verdict} (limits: p99 ≤ {mix['p99_ms_limit']:g} ms, zero errors)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from infra import loadtest, verify  # imported here: `python -m infra.cli verify` never pays for them
+
+    plan = loadtest.Plan(connections=args.connections, seconds=args.seconds, warmup=args.warmup,
+                         set_ratio=args.set_ratio, keys=args.keys, value_bytes=args.value_bytes, ttl=args.ttl,
+                         workers=args.workers, p99_ms=args.p99_ms, timeout=args.timeout, ca_cert=args.ca_cert)
+    bad = loadtest.problems(plan)
+    if bad:
+        raise UsageError("; ".join(bad))
+    try:
+        target = verify.Target.from_outputs(read_outputs(args), timeout=args.timeout)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    show = None if args.quiet else progress_printer(plan.seconds)
+    try:
+        result = loadtest.run(target, plan, progress=show)
+    except KeyboardInterrupt:
+        print("\nloadtest interrupted; its test keys were removed", file=sys.stderr)
+        return 130
+    except loadtest.LoadTestError as error:
+        message = str(error).replace(target.password, "***")
+        if show and sys.stderr.isatty():
+            sys.stderr.write("\n")
+        if args.json:
+            print(json.dumps({"passed": False, "failures": [message]}, indent=2))
+        print(f"loadtest FAILED: {message}", file=sys.stderr)
+        return 1
+    if show and sys.stderr.isatty():
+        sys.stderr.write("\n")
+    print(json.dumps(result.as_dict(), indent=2) if args.json else report_text(target, result))
+    return 0 if result.passed else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("loadtest", help="drive N concurrent connections and judge p99 latency and errors",
+                            description="Capacity check: N concurrent connections doing a cache mix (mostly GET, "
+                            "some SET with TTL) under a throwaway key prefix that is removed afterwards. "
+                            "Exit 0 pass, 1 fail, 2 bad usage.")
+    add_outputs_source(parser)
+    parser.add_argument("--connections", "-n", type=int, default=1000,
+                        help="concurrent connections, one per simulated user (default 1000, the guide's target)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="measured duration (default 30)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of load before measuring (default 1)")
+    parser.add_argument("--p99-ms", type=float, default=50.0,
+                        help="pass when p99 latency is at most this many ms and nothing failed (default 50)")
+    parser.add_argument("--set-ratio", type=float, default=0.1, help="share of SETs in the mix (default 0.1)")
+    parser.add_argument("--keys", type=int, default=10_000, help="distinct test keys (default 10000)")
+    parser.add_argument("--value-bytes", type=int, default=512, help="size of each value (default 512)")
+    parser.add_argument("--ttl", type=int, default=300, help="TTL of every test key in seconds (default 300)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="load-generator processes (default 0: one per CPU core)")
+    parser.add_argument("--timeout", type=float, default=5.0,
+                        help="seconds a connect or a reply may take before it counts as an error (default 5)")
+    parser.add_argument("--ca-cert", metavar="FILE", help="CA bundle for a TLS endpoint with a private CA")
+    parser.add_argument("--json", action="store_true", help="print a machine-readable report")
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.set_defaults(func=run)

@@ -1,0 +1,237 @@
+"""Capacity check: N concurrent connections doing a cache mix against a live Redis, judged on p99 latency and errors.
+
+The Profwise guide's case for Redis is a load test (1000+ concurrent users, p95 150–250 ms end to end). This drives
+the deployed endpoint the way those users' requests would: each connection is one user sending a command, waiting
+for the reply, sending the next (no think time — the worst moment, every user at once); mostly GETs, some SETs with
+a TTL. It writes only keys under a fresh `loadtest:<random>:` prefix, every one with a TTL (so even a killed run
+leaves nothing permanent), and removes them afterwards with SCAN MATCH + UNLINK — never FLUSH*, never another key.
+
+The load comes from `workers` child processes (`infra.loadtest_worker`), one per core by default, so the generator
+is not the bottleneck: each reports its CPU use and event-loop lag, Redis reports its own CPU time in INFO, and the
+report names whichever was saturated. This module is the parent: checks, prefill, spawn, gather, clean up.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_module
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from infra.latency import Histogram
+from infra.loadtest_keys import LoadTestError, check_room, cleanup, prefill
+from infra.loadtest_limits import busy_share, diagnose, machine_cpu_ticks, raise_fd_limit
+from infra.loadtest_worker import WorkerSpec, main as worker_main
+
+__all__ = ["LoadTestError", "Plan", "Result", "cleanup", "diagnose", "judge", "problems", "run"]
+
+@dataclass(frozen=True)
+class Plan:
+    connections: int = 1000
+    seconds: float = 30.0
+    warmup: float = 1.0
+    set_ratio: float = 0.1
+    keys: int = 10_000
+    value_bytes: int = 512
+    ttl: int = 300
+    workers: int = 0  # 0: one per core, at most one per connection
+    p99_ms: float = 50.0
+    timeout: float = 5.0
+    ca_cert: str | None = None
+
+    def worker_count(self) -> int:
+        return max(1, min(self.workers or (os.cpu_count() or 1), self.connections))
+
+
+def problems(plan: Plan) -> list[str]:
+    """Bad options, each naming the flag and the fix (checked before anything connects)."""
+    rules = [
+        (1 <= plan.connections <= 50_000, "--connections must be between 1 and 50000"),
+        (0 < plan.seconds <= 3600, "--seconds must be above 0 and at most 3600"),
+        (0 <= plan.warmup <= 600, "--warmup must be between 0 and 600 seconds"),
+        (0 <= plan.set_ratio <= 1, "--set-ratio must be between 0 and 1 (0.1 = 10 % SETs)"),
+        (1 <= plan.keys <= 1_000_000, "--keys must be between 1 and 1000000"),
+        (1 <= plan.value_bytes <= 1_048_576, "--value-bytes must be between 1 and 1048576"),
+        (1 <= plan.ttl <= 86_400, "--ttl must be between 1 and 86400 seconds"),
+        (0 <= plan.workers <= 256, "--workers must be between 0 (one per core) and 256"),
+        (plan.p99_ms > 0, "--p99-ms must be above 0"),
+        (plan.timeout > 0, "--timeout must be above 0"),
+    ]
+    return [message for ok, message in rules if not ok]
+
+
+@dataclass
+class Result:
+    passed: bool
+    failures: list[str]
+    connections: int
+    workers: int
+    seconds: float
+    ops: int
+    ops_per_sec: float
+    latency_ms: dict[str, float]
+    errors: int
+    error_samples: list[str]
+    hit_ratio: float | None
+    client_cpu: list[float]
+    loop_lag_p99_ms: float
+    server_cpu: float | None
+    machine_cpu: float | None
+    event_loop: str
+    bottleneck: str
+    cleaned_keys: int
+    prefix: str
+    mix: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def judge(plan: Plan, p99_ms: float, errors: int, ops: int) -> list[str]:
+    failures = []
+    if ops == 0:
+        failures.append("no command completed")
+    if p99_ms > plan.p99_ms:
+        failures.append(f"p99 latency {p99_ms:.1f} ms is above --p99-ms {plan.p99_ms:g}")
+    if errors:
+        failures.append(f"{errors} command(s) failed")
+    return failures
+
+
+def _connect(target: Any, plan: Plan) -> tuple[Any, dict[str, Any]]:
+    kwargs = {"ssl_ca_certs": plan.ca_cert} if target.tls and plan.ca_cert else {}
+    client = target.client(target.password, **kwargs)
+    try:
+        return client, client.info()
+    except Exception as error:  # noqa: BLE001 — the message names what failed, without the password
+        client.close()
+        raise LoadTestError(f"cannot use {target.host}:{target.port}: {type(error).__name__}: "
+                            f"{str(error).replace(target.password, '***')}") from None
+
+
+def _server_cpu_seconds(client: Any) -> float | None:
+    try:
+        cpu = client.info("cpu")
+        return float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"])
+    except Exception:  # noqa: BLE001 — a managed service may hide it; the report then says "unknown"
+        return None
+
+
+Progress = Callable[[float, int, int], None]  # (seconds into the measured run, ops so far, errors so far)
+
+
+def run(target: Any, plan: Plan, progress: Progress | None = None) -> Result:
+    """Run the load test against `target` (a `verify.Target`); raises LoadTestError when it cannot run at all."""
+    workers = plan.worker_count()
+    raise_fd_limit(-(-plan.connections // workers) + 64)
+    prefix = f"loadtest:{secrets.token_hex(6)}:"
+    client, info = _connect(target, plan)
+    check_room(info, plan, prefix)
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding sockets; same on Linux and macOS
+    messages, go = ctx.Queue(), ctx.Event()
+    shares = [plan.connections // workers + (i < plan.connections % workers) for i in range(workers)]
+    procs = [ctx.Process(target=worker_main, daemon=True, args=(WorkerSpec(
+        target.host, target.port, target.password, target.tls, plan.ca_cert, prefix, share, plan.keys,
+        plan.value_bytes, plan.ttl, plan.set_ratio, plan.seconds, plan.warmup, plan.timeout, seed=i * 7919 + 1),
+        i, messages, go)) for i, share in enumerate(shares)]
+    try:
+        prefill(client, plan, prefix)
+        for proc in procs:
+            proc.start()
+        done, cpu = _gather(plan, procs, messages, go, client, progress)
+    finally:
+        for proc in procs:
+            if proc.pid is not None:
+                # Started workers finish within --timeout of their deadline; ones still waiting for the start
+                # signal (the run was refused or interrupted) have nothing to finish.
+                proc.join(timeout=plan.timeout + 5 if go.is_set() else 0.5)
+                if proc.is_alive():
+                    proc.kill()
+        cleaned = _cleanup_quietly(client, prefix)
+        client.close()
+    return _result(plan, workers, done, cpu, cleaned, prefix)
+
+
+def _cleanup_quietly(client: Any, prefix: str) -> int:
+    """-1 when the server cannot be reached any more: the keys then expire on their own (each has a TTL)."""
+    try:
+        return cleanup(client, prefix)
+    except Exception:  # noqa: BLE001 — never hide the run's own error behind a cleanup error
+        return -1
+
+
+def _gather(plan: Plan, procs: list, messages: Any, go: Any, client: Any,
+            progress: Progress | None) -> tuple[dict, dict]:
+    ready: dict[int, tuple] = {}
+    deadline = time.monotonic() + 60 + plan.timeout
+    while len(ready) < len(procs):
+        message = _next(messages, deadline, procs)
+        if message[0] == "ready":
+            ready[message[1]] = message
+    opened = sum(m[2] for m in ready.values())
+    if opened < plan.connections:
+        samples = sorted({s for m in ready.values() for s in m[3]})
+        raise LoadTestError(f"only {opened} of {plan.connections} connections opened: {'; '.join(samples[:3])}")
+    go.set()
+    time.sleep(plan.warmup)
+    cpu_before, ticks_before, started = _server_cpu_seconds(client), machine_cpu_ticks(), time.monotonic()
+    counts: dict[int, tuple[int, int]] = {}
+    done: dict[int, dict] = {}
+    deadline = started + plan.seconds + plan.timeout + 30
+    while len(done) < len(procs):
+        kind, index, *rest = _next(messages, deadline, procs)
+        if kind == "progress":
+            counts[index] = (rest[0], rest[1])
+            if progress:
+                progress(time.monotonic() - started, sum(c[0] for c in counts.values()),
+                         sum(c[1] for c in counts.values()))
+        elif kind == "done":
+            done[index] = rest[0]
+    cpu_after, ticks_after = _server_cpu_seconds(client), machine_cpu_ticks()
+    elapsed = max(r["seconds"] for r in done.values())
+    server_cpu = None if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) / elapsed
+    return done, {"server": server_cpu, "machine": busy_share(ticks_before, ticks_after)}
+
+
+def _next(messages: Any, deadline: float, procs: list) -> tuple:
+    while True:
+        try:
+            return messages.get(timeout=0.25)
+        except queue_module.Empty:
+            if time.monotonic() > deadline:
+                raise LoadTestError("the load generator did not finish in time") from None
+            if any(p.exitcode not in (None, 0) for p in procs):
+                raise LoadTestError("a load-generator process died; see its error above") from None
+
+
+def _result(plan: Plan, workers: int, done: dict, cpu: dict, cleaned: int, prefix: str) -> Result:
+    parts = [done[i] for i in sorted(done)]
+    latency, lag = Histogram(), Histogram()
+    for part in parts:
+        latency.merge(Histogram.from_dict(part["latency"]))
+        lag.merge(Histogram.from_dict(part["lag"]))
+    ops, errors = sum(p["ops"] for p in parts), sum(p["errors"] for p in parts)
+    gets, misses = sum(p["gets"] for p in parts), sum(p["misses"] for p in parts)
+    ms = {q: round(latency.percentile(v) / 1000, 3) for q, v in (("p50", 50), ("p95", 95), ("p99", 99))}
+    ms.update(max=round(latency.max_us / 1000, 3), mean=round(latency.mean_us / 1000, 3))
+    client_cpu = [round(p["cpu"], 3) for p in parts]
+    lag_p99 = lag.percentile(99) / 1000
+    failures = judge(plan, ms["p99"], errors, ops)
+    return Result(
+        passed=not failures, failures=failures, connections=plan.connections, workers=workers,
+        seconds=round(max(p["seconds"] for p in parts), 3), ops=ops,
+        ops_per_sec=round(sum(p["ops"] / p["seconds"] for p in parts if p["seconds"]), 1), latency_ms=ms,
+        errors=errors, error_samples=sorted({s for p in parts for s in p["samples"]})[:5],
+        hit_ratio=round(1 - misses / gets, 4) if gets else None, client_cpu=client_cpu,
+        loop_lag_p99_ms=round(lag_p99, 3), server_cpu=_round(cpu["server"]), machine_cpu=_round(cpu["machine"]),
+        event_loop=parts[0]["loop"],
+        bottleneck=diagnose(client_cpu, cpu["server"], cpu["machine"], lag_p99), cleaned_keys=cleaned, prefix=prefix,
+        mix={"set_ratio": plan.set_ratio, "keys": plan.keys, "value_bytes": plan.value_bytes, "ttl": plan.ttl,
+             "p99_ms_limit": plan.p99_ms})
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)

@@ -1,0 +1,189 @@
+"""`python -m infra.cli loadtest` end to end against a real redis-server booted from the dev stack's config.
+
+Small runs (tens of connections, about a second): these prove the tool's behaviour — sane figures, zero errors,
+pass/fail, exit codes, only its own keys touched, no password printed — not the machine's capacity, which
+`make bench` measures.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import container_boot
+from infra import loadtest
+from infra.loadtest_keys import cleanup
+from infra.loadtest_limits import diagnose
+from redis_server import RedisServer, free_port
+from stack_harness import REPO_ROOT
+
+SMALL = ("--connections", "24", "--seconds", "1", "--warmup", "0.2", "--keys", "200", "--workers", "2")
+
+
+def run_cli(*args: str, stdin: str | None = None, timeout: float = 90,
+            nofile: tuple[int, int] | None = None) -> subprocess.CompletedProcess[str]:
+    limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None
+    return subprocess.run([sys.executable, "-m", "infra.cli", "loadtest", *args], input=stdin, capture_output=True,
+                          text=True, cwd=REPO_ROOT, timeout=timeout, preexec_fn=limit)
+
+
+def outputs_for(port: int, password: str, tls: bool = False) -> str:
+    return json.dumps({"backend": "docker", "host": "127.0.0.1", "port": port, "tls": tls, "password": password})
+
+
+def test_reports_sane_figures_and_touches_only_its_own_keys(dev_server):
+    server, password = dev_server
+    client = server.client(password)
+    client.set("app:session:1", "keep me")  # the app's data: must survive untouched
+    client.set("loadtest:someone-else:1", "not ours either")  # same word, different prefix
+    done = run_cli(*SMALL, "--json", "--p99-ms", "10000", "--outputs", "-", stdin=outputs_for(server.port, password))
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    ms = report["latency_ms"]
+    assert report["passed"] is True and report["failures"] == []
+    assert report["errors"] == 0 and report["error_samples"] == []
+    assert report["ops"] > 100 and report["ops_per_sec"] > 100
+    assert 0 < ms["p50"] <= ms["p95"] <= ms["p99"] <= ms["max"] and ms["p50"] <= ms["mean"] * 3
+    assert report["connections"] == 24 and report["workers"] == 2 and len(report["client_cpu"]) == 2
+    assert report["hit_ratio"] == 1.0  # prefilled: every GET of the mix hits
+    assert report["cleaned_keys"] == 200 and report["prefix"].startswith("loadtest:")
+    assert client.get("app:session:1") == b"keep me"
+    assert client.get("loadtest:someone-else:1") == b"not ours either"
+    assert list(client.scan_iter(match=report["prefix"] + "*")) == []
+    assert client.dbsize() == 2
+    assert password not in done.stdout + done.stderr
+
+
+def test_human_report_and_the_p99_limit_flips_the_verdict(dev_server):
+    server, password = dev_server
+    done = run_cli(*SMALL, "--p99-ms", "0.001", "--outputs", "-", stdin=outputs_for(server.port, password))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "throughput" in done.stdout and "p99" in done.stdout and "bottleneck" in done.stdout
+    assert "loadtest FAIL: p99 latency" in done.stdout and "above --p99-ms 0.001" in done.stdout
+    assert "ops/s  errors 0" in done.stderr  # the progress display (a line every 5 s when not on a terminal)
+    assert password not in done.stdout + done.stderr
+    assert server.client(password).dbsize() == 0
+
+
+def test_tls_endpoint_with_a_private_ca(dev_run, tls_files, tmp_path):
+    conf, command, password = container_boot(dev_run)
+    with RedisServer.from_container(conf, tmp_path / "tls", command, tls=tls_files) as server:
+        done = run_cli(*SMALL, "--json", "--p99-ms", "10000", "--ca-cert", str(tls_files.ca), "--outputs", "-",
+                       stdin=outputs_for(server.port, password, tls=True))
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert json.loads(done.stdout)["errors"] == 0
+        assert server.client(password).dbsize() == 0
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--connections", "0"), "--connections must be between 1"),
+    (("--set-ratio", "1.5"), "--set-ratio must be between 0 and 1"),
+    (("--seconds", "0"), "--seconds must be above 0"),
+    (("--p99-ms", "-1"), "--p99-ms must be above 0"),
+])
+def test_bad_options_exit_2_naming_the_flag(args, fragment):
+    done = run_cli(*args, "--outputs", "-", stdin=outputs_for(1, "x" * 20))
+    assert done.returncode == 2 and fragment in done.stderr
+
+
+def test_unreadable_or_masked_outputs_exit_2(tmp_path):
+    assert run_cli("--outputs", str(tmp_path / "missing.json")).returncode == 2
+    masked = run_cli("--outputs", "-", stdin=json.dumps({"host": "h", "port": 1, "password": "[secret]"}))
+    assert masked.returncode == 2 and "--show-secrets" in masked.stderr
+
+
+def test_wrong_password_fails_without_printing_it(dev_server):
+    server, _ = dev_server
+    done = run_cli(*SMALL, "--json", "--outputs", "-", stdin=outputs_for(server.port, "Wrong-Password-123456"))
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["passed"] is False
+    assert "Wrong-Password-123456" not in done.stdout + done.stderr
+
+
+def test_unreachable_and_frozen_servers_fail_fast(dev_server):
+    started = time.monotonic()
+    done = run_cli(*SMALL, "--timeout", "1", "--outputs", "-", stdin=outputs_for(free_port(), "x" * 20))
+    assert done.returncode == 1 and "cannot use 127.0.0.1" in done.stderr
+    server, password = dev_server
+    server.signal(signal.SIGSTOP)  # accepts TCP (kernel backlog) but never answers
+    try:
+        done = run_cli(*SMALL, "--timeout", "1", "--outputs", "-", stdin=outputs_for(server.port, password))
+    finally:
+        server.signal(signal.SIGCONT)
+    assert done.returncode == 1 and "Timeout" in done.stderr
+    assert time.monotonic() - started < 30
+
+
+def test_connections_refused_by_the_server_fail_the_run_and_still_clean_up(dev_run, tmp_path):
+    conf, command, password = container_boot(dev_run)
+    with RedisServer.from_container(conf, tmp_path / "few", command, extra_conf="maxclients 20") as server:
+        started = time.monotonic()
+        done = run_cli(*SMALL[2:], "--connections", "40", "--outputs", "-", stdin=outputs_for(server.port, password))
+        assert done.returncode == 1 and "of 40 connections opened" in done.stderr
+        assert "max number of clients" in done.stderr
+        assert time.monotonic() - started < 20
+        assert server.client(password).dbsize() == 0  # the prefilled keys were removed after the refusal
+
+
+def test_lifts_a_low_open_files_limit_or_says_which_limit_to_raise(dev_server):
+    server, password = dev_server
+    many = ("--connections", "300", "--workers", "1", "--seconds", "0.5", "--warmup", "0", "--keys", "100",
+            "--p99-ms", "10000", "--json")
+    done = run_cli(*many, "--outputs", "-", stdin=outputs_for(server.port, password), nofile=(128, 4096))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["errors"] == 0
+    done = run_cli(*many, "--outputs", "-", stdin=outputs_for(server.port, password), nofile=(128, 128))
+    assert done.returncode == 1 and "the hard limit is 128" in done.stderr
+    assert server.client(password).dbsize() == 0
+
+
+def test_refuses_test_data_that_would_make_redis_evict(dev_server):
+    server, password = dev_server
+    done = run_cli("--keys", "1000000", "--value-bytes", "1048576", "--outputs", "-",
+                   stdin=outputs_for(server.port, password))
+    assert done.returncode == 1 and "80 % of maxmemory" in done.stderr and "lower --keys" in done.stderr
+    assert server.client(password).dbsize() == 0  # refused before writing anything
+
+
+def test_cleanup_matches_only_the_prefix_even_with_glob_characters(dev_server):
+    server, password = dev_server
+    client = server.client(password)
+    prefix = "loadtest:a*[b]?:"
+    for key in (f"{prefix}1", f"{prefix}2", "loadtest:aXbY:1", "loadtest:ab:1", "other"):
+        client.set(key, "1")
+    assert cleanup(client, prefix) == 2
+    assert sorted(client.scan_iter()) == [b"loadtest:aXbY:1", b"loadtest:ab:1", b"other"]  # unescaped, aXbY matches
+
+
+@pytest.mark.parametrize("cpu, server, machine, expected", [
+    ([0.97, 0.5], 0.4, 0.9, "load generator"),
+    ([0.5, 0.5], 0.95, 0.9, "server"),
+    ([0.5, 0.5], 0.6, 0.96, "this machine's CPUs"),
+    ([0.3], 0.4, 0.5, "neither saturated"),
+    ([0.3], None, None, "Redis unknown"),
+])
+def test_diagnose_names_the_saturated_side(cpu, server, machine, expected):
+    assert expected in diagnose(cpu, server, machine, lag_p99_ms=1.0)
+
+
+@pytest.mark.parametrize("p99, errors, ops, expected", [
+    (10.0, 0, 100, []),
+    (60.0, 0, 100, ["p99 latency 60.0 ms is above --p99-ms 50"]),
+    (10.0, 3, 100, ["3 command(s) failed"]),
+    (0.0, 0, 0, ["no command completed"]),
+])
+def test_judge(p99, errors, ops, expected):
+    assert loadtest.judge(loadtest.Plan(p99_ms=50), p99, errors, ops) == expected
+
+
+def test_verify_does_not_import_the_loadtest_modules():
+    probe = ("import sys; from infra import cli; cli.build_parser(['verify', '--help']); "
+             "print(sorted(m for m in sys.modules if m.startswith('infra.')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
+    assert "infra.commands.verify" in done.stdout and "loadtest" not in done.stdout, done.stdout + done.stderr
