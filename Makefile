@@ -39,7 +39,7 @@ policy-venv: $(POLICY_VENV)/.deps ## the policy pack's own virtualenv (pulumi-po
 redis-server: ## install redis-server 7 with apt when it is missing (the tests run a real one)
 	@scripts/install-redis.sh
 
-up: deps ## deploy STACK (default dev) and verify it
+up: deps policy-venv ## deploy STACK (default dev) with the policy pack applied, then verify it
 	@scripts/up.sh
 
 preview: deps policy-venv ## show what `make up` would change, with the policy pack applied

@@ -7,12 +7,13 @@ Output keys are constants shared by the program, the CLI and the tests. A backen
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 from urllib.parse import quote
 
-import pulumi
+if TYPE_CHECKING:  # the CLI imports this module for its key constants; pulumi and pydantic cost ~0.15 s to import
+    import pulumi
 
-from infra.settings import AppSettings
+    from infra.settings import AppSettings
 
 BACKEND = "backend"
 HOST = "host"
@@ -74,6 +75,8 @@ def app_env(host: str, port: int, password: str, tls: bool, app: AppSettings) ->
 
 
 def stack_outputs(redis: RedisBackend, app: AppSettings) -> dict[str, pulumi.Input[Any]]:
+    import pulumi
+
     secret_inputs = pulumi.Output.all(redis.host, redis.port, redis.password)
     outputs: dict[str, pulumi.Input[Any]] = {
         BACKEND: redis.backend,

@@ -53,8 +53,8 @@ if ! pulumi stack select "$STACK" >/dev/null 2>&1; then
   fi
 fi
 
-echo "==> pulumi up (stack $STACK)"
-pulumi up --yes --stack "$STACK"
+echo "==> pulumi up (stack $STACK, compliance pack ./policy applied: a violation stops the update)"
+pulumi up --yes --stack "$STACK" --policy-pack policy
 
 echo "==> verifying the deployment"
 "$PY" -m infra.cli verify --stack "$STACK"

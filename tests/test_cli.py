@@ -53,3 +53,12 @@ def test_bad_usage_exits_2(tmp_path):
     done = run_cli("verify", "--outputs", "-", stdin=masked)
     assert done.returncode == 2 and "--show-secrets" in done.stderr
     assert run_cli("verify").returncode == 2  # neither --stack nor --outputs
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(dev_server):
+    """`python -m infra.cli verify ... | head -1`: the pipe closes under the report."""
+    server, password = dev_server
+    done = subprocess.run(f"{sys.executable} -m infra.cli verify --outputs - | head -1", shell=True, cwd=REPO_ROOT,
+                          input=outputs_for(server, password), capture_output=True, text=True, timeout=60)
+    assert done.stdout.startswith("check")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

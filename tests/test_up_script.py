@@ -78,7 +78,7 @@ def test_up_deploys_dev_with_local_state_and_dev_passphrase_then_verifies(tmp_pa
     log = calls(tmp_path)
     state = f"backend=file://{tmp_path / 'state'} passphrase={DEV_PASSPHRASE}"
     assert f"pulumi stack init dev --secrets-provider=passphrase | {state}" in log
-    assert f"pulumi up --yes --stack dev | {state}" in log
+    assert f"pulumi up --yes --stack dev --policy-pack policy | {state}" in log
     assert any(c.startswith("pulumi stack output --json --show-secrets --stack dev") for c in log)
     assert "verification passed" in done.stdout
     assert password not in done.stdout + done.stderr
@@ -109,4 +109,5 @@ def test_existing_login_and_passphrase_are_respected(tmp_path, dev_server):
     done = run_up(tmp_path, make_stubs(tmp_path), outputs, PULUMI_BACKEND_URL="s3://team-state",
                   PULUMI_CONFIG_PASSPHRASE="team-passphrase")
     assert done.returncode == 0, done.stderr
-    assert "pulumi up --yes --stack dev | backend=s3://team-state passphrase=team-passphrase" in calls(tmp_path)
+    assert "pulumi up --yes --stack dev --policy-pack policy | backend=s3://team-state passphrase=team-passphrase" \
+        in calls(tmp_path)
