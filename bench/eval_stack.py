@@ -11,7 +11,18 @@ from __future__ import annotations
 import sys
 
 
-def main(stack: str) -> int:
+def class_paths(types: list[str]) -> list[str]:
+    """`aws:ec2/securityGroup:SecurityGroup` -> `pulumi_aws.ec2.SecurityGroup` (the SDK class that registers it)."""
+    paths = []
+    for token in sorted(set(types)):
+        package, module, name = token.split(":")
+        if package in ("aws", "docker", "random"):
+            area = module.split("/")[0]
+            paths.append(f"pulumi_{package}" + ("" if area == "index" else f".{area}") + f".{name}")
+    return paths
+
+
+def main(stack: str, list_classes: bool = False) -> int:
     from infra.commands.check import placeholder_standins
     from infra.offline import run_stack
 
@@ -21,9 +32,12 @@ def main(stack: str) -> int:
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"{type(error).__name__}: {message}", file=sys.stderr)
         return 3
-    print(f"{stack}: {len(run.resources)} resources, {len(run.outputs)} outputs")
+    if list_classes:
+        print("\n".join(class_paths([r.type for r in run.resources])))
+    else:
+        print(f"{stack}: {len(run.resources)} resources, {len(run.outputs)} outputs")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], list_classes="--classes" in sys.argv[2:]))

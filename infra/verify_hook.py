@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import pulumi
 
-from infra import contract, verify, verify_report
+from infra import contract
 from infra.settings import StackSettings
+
+if TYPE_CHECKING:  # the checks (and redis-py) load only when a hook runs, not on every program evaluation
+    from infra import verify
 
 HOOK_NAME = "profwise-redis-verify"
 CONTAINER = "docker:index/container:Container"
@@ -107,6 +110,8 @@ class DeployVerifier:
         self.expect(**values)
 
     def run(self, outputs: Mapping[str, Any]) -> list[verify.CheckResult]:
+        from infra import verify
+
         cfg = self.stack.verify
         try:
             return verify.run_all(outputs, plane=self.plane, timeout=cfg.timeout, ca_cert=cfg.ca_cert,
@@ -115,6 +120,8 @@ class DeployVerifier:
             raise VerificationFailed(f"post-deploy verification could not start: {error}") from None
 
     async def after_deploy(self, args: pulumi.ResourceHookArgs) -> None:
+        from infra import verify, verify_report
+
         try:
             known = await asyncio.wait_for(self._expected.future(), EXPECTED_WAIT) if self._expected else {}
         except asyncio.TimeoutError:
