@@ -113,7 +113,7 @@ def _skip_value(r: Reader, rdb_type: int) -> None:
         raise RdbError("the backup holds a module data type, which only a server with that module can restore; "
                        "profwise-redis servers load no modules")
     else:
-        raise RdbError(f"unknown RDB value type {rdb_type} at offset {r.pos}")
+        raise RdbError(f"damaged: unknown RDB value type {rdb_type} at offset {r.pos}")
 
 
 def _skip_stream(r: Reader, rdb_type: int) -> None:

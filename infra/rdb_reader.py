@@ -61,12 +61,12 @@ class Reader:
             return struct.unpack(">Q", self.take(8))[0], False
         if kind == 3:
             return first & 0x3F, True
-        raise RdbError(f"bad length prefix 0x{first:02x} at offset {self.pos - 1}")
+        raise RdbError(f"damaged: bad length prefix 0x{first:02x} at offset {self.pos - 1}")
 
     def plain_length(self) -> int:
         value, special = self.length()
         if special:
-            raise RdbError(f"unexpected encoded length at offset {self.pos - 1}")
+            raise RdbError(f"damaged: unexpected encoded length at offset {self.pos - 1}")
         return value
 
     def string(self) -> bytes:
@@ -78,7 +78,7 @@ class Reader:
         if n == 3:  # RDB_ENC_LZF
             compressed, original = self.plain_length(), self.plain_length()
             return lzf_decompress(self.take(compressed), original)
-        raise RdbError(f"unknown string encoding {n} at offset {self.pos - 1}")
+        raise RdbError(f"damaged: unknown string encoding {n} at offset {self.pos - 1}")
 
     def skip_string(self) -> None:
         n, special = self.length()
@@ -90,7 +90,7 @@ class Reader:
             compressed, _original = self.plain_length(), self.plain_length()
             self.skip(compressed)
         else:
-            raise RdbError(f"unknown string encoding {n} at offset {self.pos - 1}")
+            raise RdbError(f"damaged: unknown string encoding {n} at offset {self.pos - 1}")
 
 
 def lzf_decompress(data: bytes, expected: int) -> bytes:
@@ -110,10 +110,10 @@ def lzf_decompress(data: bytes, expected: int) -> bytes:
         ref = len(out) - ((ctrl & 0x1F) << 8) - data[i] - 1
         i += 1
         if ref < 0:
-            raise RdbError("corrupt LZF data (back-reference before the start)")
+            raise RdbError("damaged: corrupt LZF data (back-reference before the start)")
         for _ in range(length + 2):  # byte by byte: the reference may overlap what it produces
             out.append(out[ref])
             ref += 1
     if len(out) != expected:
-        raise RdbError(f"corrupt LZF data ({len(out)} bytes instead of {expected})")
+        raise RdbError(f"damaged: corrupt LZF data ({len(out)} bytes instead of {expected})")
     return bytes(out)

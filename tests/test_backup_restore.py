@@ -134,9 +134,11 @@ def test_a_corrupted_backup_is_refused(filled_backup, dev_servers, dev_run, tmp_
     target = start("target")
     done = restore_cli(target, password, dev_run, tmp_path, path, "--yes")
     assert done.returncode == 1 and "differs from its manifest" in done.stderr
-    # without the manifest the RDB's own structure and CRC64 still catch it
+    # without the manifest the RDB's own structure and CRC64 still catch it (which one depends on where the damage
+    # lands: a flipped length byte breaks the structure before the checksum is reached)
     done = restore_cli(target, password, dev_run, tmp_path, path, "--yes", "--no-manifest")
-    assert done.returncode == 1 and ("checksum" in done.stderr or "truncated" in done.stderr), done.stderr
+    assert done.returncode == 1 and any(word in done.stderr for word in ("checksum", "truncated", "damaged")), \
+        done.stderr
     assert target.client(password).dbsize() == 0
 
 
