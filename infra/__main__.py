@@ -8,8 +8,10 @@ that the CLI, CI and the app read. See README.md for the config reference.
 import sys
 from pathlib import Path
 
-if not __package__:  # Pulumi runs this directory as a script: make the `infra` package importable.
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # Pulumi runs this directory as a script (runpy.run_path), with it first on sys.path: put the
+    # project root there instead, so the program's modules load only as the `infra` package, never as top-level names.
+    _here = Path(__file__).resolve().parent
+    sys.path[:] = [str(_here.parent)] + [p for p in sys.path if Path(p or ".").resolve() not in (_here, _here.parent)]
 
 import pulumi  # noqa: E402
 

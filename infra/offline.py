@@ -24,7 +24,8 @@ from infra.config_errors import PROJECT
 from infra.stack_files import REPO_ROOT, load_stack_config
 
 SECRET_SIG = rpc._special_sig_key  # noqa: SLF001 — how the SDK wraps a secret value in resource inputs
-MAIN = Path(REPO_ROOT, "infra", "__main__.py")
+# The program directory, run the way the Python language host runs it (`runpy.run_path(<main dir>)`).
+MAIN = Path(REPO_ROOT, "infra")
 # (type, name, inputs) -> inputs: rewrites a resource's inputs as the engine receives them, like a stack transform
 # (the mock monitor does not run real transforms). Tests use it to weaken what validation would never produce.
 Transform = Callable[[str, str, dict[str, Any]], dict[str, Any]]
@@ -135,6 +136,11 @@ COMPUTED: dict[str, Any] = {
     "aws:sns/topic:Topic": lambda args: {"arn": f"arn:aws:sns:{MOCK_REGION}:{MOCK_ACCOUNT}:{args.name}"},
     "aws:index/getRegion:getRegion": {"region": MOCK_REGION, "name": MOCK_REGION, "id": MOCK_REGION},
 }
+
+
+def settle() -> None:
+    """Let every registration already started reach the mock monitor (so none leaks into a later run)."""
+    _event_loop().run_until_complete(_settle())
 
 
 async def _settle() -> None:

@@ -8,8 +8,9 @@ ids of `Pulumi.prod.yaml` the way a user does with the README's `pulumi config s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
+import pulumi
 import yaml
 
 from infra.offline import (  # noqa: F401 — re-exported: the tests' public API
@@ -24,6 +25,7 @@ from infra.offline import (  # noqa: F401 — re-exported: the tests' public API
     contains_secret,
     is_secret_value,
     run_stack,
+    settle,
     unwrap,
 )
 from infra.stack_files import REPO_ROOT
@@ -42,3 +44,25 @@ def prod_overrides(elasticache: Mapping[str, Any] | None = None, **keys: Any) ->
     stack_file = yaml.safe_load(Path(REPO_ROOT, "Pulumi.prod.yaml").read_text())["config"]
     merged = {**stack_file[f"{PROJECT}:elasticache"], **PROD_IDS, **(elasticache or {})}
     return {"elasticache": {k: v for k, v in merged.items() if v is not None}, **keys}
+
+
+def capture_options(build: Callable[[], Any], stack: str = "dev",
+                    overrides: Mapping[str, Any] | None = None) -> dict[str, pulumi.ResourceOptions]:
+    """Resource options (protect, hooks, delete_before_replace, ...) are not inputs the mock engine sees: record them
+    per resource name while `build()` constructs components under fresh mocks, then let every registration finish so
+    nothing leaks into the next test."""
+    captured: dict[str, pulumi.ResourceOptions] = {}
+    original = pulumi.CustomResource.__init__
+
+    def spy(self, t, name, props=None, opts=None, *args, **kwargs):  # noqa: ANN001
+        captured[name] = opts
+        return original(self, t, name, props, opts, *args, **kwargs)
+
+    run_stack(stack, overrides=overrides)  # fresh mocks and config
+    pulumi.CustomResource.__init__ = spy  # type: ignore[method-assign]
+    try:
+        build()
+    finally:
+        pulumi.CustomResource.__init__ = original  # type: ignore[method-assign]
+        settle()
+    return captured

@@ -107,24 +107,10 @@ def test_config_flows_into_resources(overrides, check):
 
 def test_replacement_is_safe_for_a_fixed_name_and_port():
     """delete_before_replace and retain_on_delete are resource options: read them off the component."""
-    import pulumi
-
     from infra.docker_redis import DockerRedis, DockerRedisArgs
     from infra.settings import StackSettings
-    import stack_harness
+    from stack_harness import capture_options
 
-    captured = {}
-    original = pulumi.CustomResource.__init__
-
-    def spy(self, t, name, props=None, opts=None, *args, **kwargs):
-        captured[name] = opts
-        return original(self, t, name, props, opts, *args, **kwargs)
-
-    stack_harness.run_stack("dev")  # fresh mocks
-    pulumi.CustomResource.__init__ = spy
-    try:
-        DockerRedis("spy", DockerRedisArgs.from_settings(StackSettings()))
-    finally:
-        pulumi.CustomResource.__init__ = original
+    captured = capture_options(lambda: DockerRedis("spy", DockerRedisArgs.from_settings(StackSettings())))
     assert captured["spy-container"].delete_before_replace is True
     assert captured["spy-data"].retain_on_delete is True

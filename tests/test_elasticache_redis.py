@@ -14,7 +14,8 @@ from infra.elasticache_rules import TOKEN_SPECIALS
 from infra.redis_settings import RedisSettings
 from infra.settings import parse_settings
 from infra.stack_files import load_stack_config
-from stack_harness import COMPUTED, MOCK_REGION, PROD_IDS, StackRun, contains_secret, prod_overrides, run_stack, unwrap
+from stack_harness import (COMPUTED, MOCK_REGION, PROD_IDS, StackRun, capture_options, contains_secret, prod_overrides,
+                           run_stack, unwrap)
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 PARAMS = "aws:elasticache/parameterGroup:ParameterGroup"
@@ -273,22 +274,12 @@ def test_no_final_snapshot_when_turned_off():
 
 def test_resource_options_protect_the_data():
     """protect, hooks, ignore_changes and retain_on_delete are options, not inputs: read them off the component."""
-    captured: dict[str, pulumi.ResourceOptions] = {}
-    original = pulumi.CustomResource.__init__
-
-    def spy(self, t, name, props=None, opts=None, *args, **kwargs):
-        captured[name] = opts
-        return original(self, t, name, props, opts, *args, **kwargs)
-
-    run_stack("prod", overrides=prod_overrides())  # fresh mocks
     settings = parse_settings(*load_stack_config("prod", overrides=prod_overrides()))
     hook = pulumi.ResourceHook("verify", lambda args: None)
     binding = pulumi.ResourceHookBinding(after_create=[hook], after_update=[hook])
-    pulumi.CustomResource.__init__ = spy
-    try:
-        ElastiCacheRedis("spy", ElastiCacheRedisArgs.from_settings(settings, hooks=binding))
-    finally:
-        pulumi.CustomResource.__init__ = original
+    captured = capture_options(lambda: ElastiCacheRedis("spy", ElastiCacheRedisArgs.from_settings(settings,
+                                                                                              hooks=binding)),
+                               "prod", prod_overrides())
     group = captured["spy-group"]
     assert group.protect is True
     assert group.hooks.after_create == [hook] and group.hooks.after_update == [hook], "the verification hook"
