@@ -63,9 +63,9 @@ bench: deps redis-server ## benchmark our code against the practical limits here
 test: test-deps redis-server policy-venv lint ## install everything needed, lint, and run the whole test suite
 	$(PY) -m pytest -q
 
-lint: test-deps ## actionlint the CI workflows; ruff and mypy on infra/ and policy/
+lint: test-deps ## actionlint the CI workflows; ruff on the code and tests; mypy on infra/ and policy/
 	$(VENV)/bin/actionlint
-	$(VENV)/bin/ruff check infra policy
+	$(VENV)/bin/ruff check infra policy tests bench
 	$(VENV)/bin/mypy
 
 check: deps ## run the compliance policies offline over STACK (no cloud, no Pulumi CLI)

@@ -51,7 +51,7 @@ def fmt(value: float, digits: int = 3) -> str:
 def ratios(ours: Sequence[float], baseline: Sequence[float]) -> Figure:
     if len(ours) != len(baseline) or not ours:
         raise ValueError("ratios need the same number (> 0) of paired runs on each side")
-    return Figure(tuple(o / b for o, b in zip(ours, baseline)), "×")
+    return Figure(tuple(o / b for o, b in zip(ours, baseline, strict=True)), "×")
 
 
 @dataclass(frozen=True)

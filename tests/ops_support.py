@@ -84,9 +84,10 @@ def _value(client: redis.Redis, key: bytes, kind: bytes) -> Any:
         return client.zrange(key, 0, -1, withscores=True)
     if kind == b"stream":
         info = client.execute_command("XINFO", "STREAM", key)
-        fields = dict(zip(info[::2], info[1::2]))
+        fields = dict(zip(info[::2], info[1::2], strict=True))
         groups = client.execute_command("XINFO", "GROUPS", key)
-        pending = [client.execute_command("XPENDING", key, dict(zip(g[::2], g[1::2]))[b"name"]) for g in groups]
+        names = [dict(zip(g[::2], g[1::2], strict=True))[b"name"] for g in groups]
+        pending = [client.execute_command("XPENDING", key, name) for name in names]
         return (client.xrange(key), [fields[f] for f in (b"length", b"last-generated-id", b"max-deleted-entry-id",
                                                          b"entries-added")], groups, pending)
     raise AssertionError(f"unexpected type {kind!r} for {key!r}")

@@ -7,6 +7,7 @@ ids of `Pulumi.prod.yaml` the way a user does with the README's `pulumi config s
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -66,3 +67,14 @@ def capture_options(build: Callable[[], Any], stack: str = "dev",
         pulumi.CustomResource.__init__ = original  # type: ignore[method-assign]
         settle()
     return captured
+
+
+def assert_secret_everywhere(run: StackRun, secret: str) -> None:
+    """Wherever `secret` appears — any resource input, any stack output — it is marked secret."""
+    for resource in run.resources:
+        for key, value in resource.inputs.items():
+            if secret in json.dumps(unwrap(value)):
+                assert contains_secret(value), f"{resource.name}.{key} carries the secret in plain text"
+    for key, value in run.outputs.items():
+        if secret in json.dumps(value):
+            assert key in run.secret_outputs, f"output {key} carries the secret in plain text"

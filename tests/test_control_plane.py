@@ -139,7 +139,7 @@ def stubbed_group(live_parameters: dict[str, str], member_groups: list[tuple[str
     stub.add_response("describe_replication_groups", {"ReplicationGroups": [{
         "ReplicationGroupId": "pw-params", "Status": "available", "MemberClusters": members}]},
         {"ReplicationGroupId": "pw-params"})
-    for member, (group, apply_status) in zip(members, member_groups):
+    for member, (group, apply_status) in zip(members, member_groups, strict=True):
         stub.add_response("describe_cache_clusters", {"CacheClusters": [{
             "CacheClusterId": member, "Engine": "redis", "EngineVersion": "7.1.0",
             "CacheParameterGroup": {"CacheParameterGroupName": group, "ParameterApplyStatus": apply_status}}]},

@@ -45,7 +45,7 @@ def test_crash_loses_nothing_acknowledged_more_than_a_second_before(dev_servers)
     pipe = client.pipeline(transaction=False)
     for key in promised:
         pipe.exists(key)
-    missing = [key for key, found in zip(promised, pipe.execute()) if not found]
+    missing = [key for key, found in zip(promised, pipe.execute(), strict=True) if not found]
     assert missing == [], f"{len(missing)} keys acknowledged > {PROMISE_SECONDS}s before the crash were lost"
     assert client.dbsize() <= len(acked) + 1  # nothing invented (at most one in-flight write landed)
 

@@ -39,7 +39,7 @@ def test_parameter_group_and_redis_conf_agree_on_every_shared_directive(settings
 def test_every_disabled_command_is_renamed_away_or_already_blocked(settings, engine, version):
     spec = parameter_group.render(settings, engine, version, False, SUFFIX)
     words = spec.parameters.get("rename-commands", "").split()
-    renamed = dict(zip(words[::2], words[1::2]))  # "OLD NEW OLD NEW": a space-separated list of pairs
+    renamed = dict(zip(words[::2], words[1::2], strict=True))  # "OLD NEW OLD NEW": a space-separated list of pairs
     for command in settings.disabled_commands:
         if command in BLOCKED_COMMANDS:
             assert command not in renamed and spec.not_applicable[f"command {command}"]

@@ -1,4 +1,5 @@
-"""redis.conf rendering: the checked-in file is the rendered default (golden), the password only in the deployed copy."""
+"""redis.conf rendering: the checked-in file is the rendered default (golden); the password is only in the deployed
+copy."""
 
 from __future__ import annotations
 

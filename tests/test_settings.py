@@ -53,7 +53,8 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("overrides", "key", "phrase"), BAD_INPUTS, ids=[f"{i}-{b[1]}" for i, b in enumerate(BAD_INPUTS)])
+@pytest.mark.parametrize(("overrides", "key", "phrase"), BAD_INPUTS,
+                         ids=[f"{i}-{b[1]}" for i, b in enumerate(BAD_INPUTS)])
 def test_bad_input_is_refused_before_any_resource(overrides, key, phrase):
     run = StackRun()
     with pytest.raises(ConfigError) as caught:

@@ -46,7 +46,8 @@ def run_up(tmp_path: Path, bin_dir: Path, outputs: dict | None = None, **env: st
     outputs_file = tmp_path / "outputs.json"
     outputs_file.write_text(json.dumps(outputs or {}))
     full_env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "STUB_LOG": str(tmp_path / "calls.log"),
-                "STUB_OUTPUTS": str(outputs_file), "VENV": str(Path(os.environ.get("VIRTUAL_ENV", REPO_ROOT / ".venv"))),
+                "STUB_OUTPUTS": str(outputs_file),
+                "VENV": str(Path(os.environ.get("VIRTUAL_ENV", REPO_ROOT / ".venv"))),
                 "PROFWISE_STATE_DIR": str(tmp_path / "state"), **env}
     return subprocess.run(["bash", str(REPO_ROOT / "scripts" / "up.sh")], capture_output=True, text=True,
                           env=full_env, cwd=REPO_ROOT, timeout=120)

@@ -177,7 +177,8 @@ def test_verify_settings_defaults_follow_the_backend():
 
 def prod_verifier(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> verify_hook.DeployVerifier:
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    settings = parse_settings({"profwise-redis:backend": "elasticache", "profwise-redis:elasticache": json.dumps(PROD_IDS)})
+    settings = parse_settings({"profwise-redis:backend": "elasticache",
+                               "profwise-redis:elasticache": json.dumps(PROD_IDS)})
     verifier = verify_hook.DeployVerifier.for_stack(settings)
     assert verifier is not None and verifier.plane == "control"
     return verifier
