@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # redis-py loads only for the commands that connect
+    from infra.verify import Target
 
 
 class UsageError(Exception):
@@ -41,3 +45,38 @@ def read_outputs(args: argparse.Namespace) -> dict[str, Any]:
     if not isinstance(outputs, dict):
         raise UsageError("outputs must be a JSON object, as `pulumi stack output --json` prints")
     return outputs
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: use more than 0 and at most 3600 seconds")
+    return value
+
+
+def add_connection_options(parser: argparse.ArgumentParser, timeout: float = 5.0) -> None:
+    """`--timeout` and `--ca-cert`, the same for every command that connects to Redis."""
+    parser.add_argument("--timeout", type=positive_seconds, default=timeout, metavar="SECONDS",
+                        help=f"seconds each network operation may take (default {timeout:g})")
+    parser.add_argument("--ca-cert", metavar="FILE", help="PEM file of a private CA that signed the server's TLS "
+                        "certificate (default: the system's CAs)")
+
+
+def check_ca_cert(args: argparse.Namespace) -> None:
+    if getattr(args, "ca_cert", None) and not os.path.isfile(args.ca_cert):
+        raise UsageError(f"--ca-cert {args.ca_cert}: no such file (a PEM file with the CA certificate)")
+
+
+def target_from(args: argparse.Namespace, outputs: dict[str, Any] | None = None) -> Target:
+    """The connection a command makes, from the stack outputs and `add_connection_options`' flags."""
+    from infra.verify import Target
+
+    check_ca_cert(args)
+    try:
+        return Target.from_outputs(read_outputs(args) if outputs is None else outputs, timeout=args.timeout,
+                                   ca_cert=getattr(args, "ca_cert", None))
+    except ValueError as error:
+        raise UsageError(str(error)) from None

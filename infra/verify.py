@@ -67,10 +67,14 @@ class Target:
                            socket_timeout=self.timeout, socket_connect_timeout=self.timeout, **kwargs)
 
     def scrub(self, text: str) -> str:
-        """The password never reaches a report, in plain or URL-quoted form."""
-        for secret in {self.password, quote(self.password, safe="")} - {""}:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self.password)
+
+
+def scrub(text: str, password: str) -> str:
+    """The password never reaches a report or an error message, in plain or URL-quoted form."""
+    for secret in {password, quote(password, safe="")} - {""}:
+        text = text.replace(secret, "***")
+    return text
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ def test_tls_with_a_private_ca(dev_run, tmp_path, tls_files):
 
 
 @pytest.mark.parametrize(("args", "outputs", "message"), [
-    (("--timeout", "0"), {}, "--timeout must be greater than 0"),
+    (("--timeout", "0"), {}, "use more than 0"),
     (("--timeout", "soon"), {}, "not a number of seconds"),
     (("--wait", "-1"), {}, "out of range"),
     (("--ca-cert", "/nonexistent/ca.pem"), {}, "no such file"),

@@ -8,10 +8,9 @@ Run it from where clients run: for the prod stack, inside the VPC (the data plan
 from __future__ import annotations
 
 import argparse
-import os
 
 from infra import verify, verify_report
-from infra.cli_support import UsageError, add_outputs_source, read_outputs
+from infra.cli_support import UsageError, add_connection_options, add_outputs_source, check_ca_cert, read_outputs
 
 
 def _seconds(text: str) -> float:
@@ -25,10 +24,7 @@ def _seconds(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be greater than 0 seconds")
-    if args.ca_cert and not os.path.isfile(args.ca_cert):
-        raise UsageError(f"--ca-cert {args.ca_cert}: no such file (a PEM file with the CA certificate)")
+    check_ca_cert(args)
     outputs = read_outputs(args)
     try:
         results = verify.run_all(outputs, plane=args.plane, timeout=args.timeout, ca_cert=args.ca_cert,
@@ -48,10 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description=(__doc__ or "").split("\n\n")[1])
     add_outputs_source(parser)
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
-    parser.add_argument("--ca-cert", metavar="FILE", help="PEM file of a private CA that signed the server's TLS "
-                        "certificate (default: the system's trusted CAs)")
-    parser.add_argument("--timeout", type=_seconds, default=5.0, metavar="SECONDS",
-                        help="seconds each network operation may take (default 5)")
+    add_connection_options(parser)
     parser.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
                         help="keep retrying an endpoint that is still starting, with backoff, this long (default 0)")
     parser.add_argument("--plane", choices=("all", "data", "control"), default="all",
