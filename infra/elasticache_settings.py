@@ -12,8 +12,9 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, Field, field_validator
+
+from infra.models import Section
 
 PLACEHOLDER = "REPLACE-ME"
 # EC2 resource ids: a prefix and 8 (older) or 17 hex characters (EC2 User Guide, "Resource IDs").
@@ -36,10 +37,6 @@ DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _HHMM = r"([01]\d|2[0-3]):([0-5]\d)"
 SNAPSHOT_WINDOW_RE = re.compile(rf"^{_HHMM}-{_HHMM}$")
 MAINTENANCE_WINDOW_RE = re.compile(rf"^({'|'.join(DAYS)}):{_HHMM}-({'|'.join(DAYS)}):{_HHMM}$")
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
 
 
 def window_minutes(window: str) -> tuple[int, int]:
@@ -82,7 +79,7 @@ SecurityGroupId = Annotated[str, AfterValidator(lambda v: _check_id("sg", v, "sg
 PrivateCidr = Annotated[str, AfterValidator(_private_cidr)]
 
 
-class ClusterModeSettings(_Section):
+class ClusterModeSettings(Section):
     """`elasticache.clusterMode` — sharding, the scale-out path when one node's memory or CPU is outgrown."""
 
     enabled: bool = Field(False, description="Shard the keyspace across `shards` node groups (Redis Cluster "
@@ -91,7 +88,7 @@ class ClusterModeSettings(_Section):
     replicas_per_shard: int = Field(1, ge=0, le=5, description="Replicas in each shard, 0-5 (ElastiCache limit).")
 
 
-class ElastiCacheSettings(_Section):
+class ElastiCacheSettings(Section):
     """`profwise-redis:elasticache` — the encrypted ElastiCache replication group (prod)."""
 
     vpc_id: str | None = Field(None, description="VPC the cache lives in (required for the elasticache backend).")
