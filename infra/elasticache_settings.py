@@ -3,7 +3,8 @@
 Field validators check each value on its own (ids, windows, ARNs, CIDRs, node type, engine version). The rules that
 span fields, or need the rest of the stack (backend, Redis settings, password), live in `elasticache_rules` and run
 only for the `elasticache` backend, so a dev stack never trips over prod-only requirements. Mocks accept anything:
-these rules are what make a config the mock engine accepts one AWS accepts too. Each rule cites its source.
+these rules are what make a config the mock engine accepts one AWS and the mandatory policy pack accept
+too. Each rule cites its source.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator
 
 from infra.models import Section
+from policy.rules import MIN_RETENTION_DAYS
 
 PLACEHOLDER = "REPLACE-ME"
 # EC2 resource ids: a prefix and 8 (older) or 17 hex characters (EC2 User Guide, "Resource IDs").
@@ -106,12 +108,16 @@ class ElastiCacheSettings(Section):
     engine_version: str = Field("7.1", description="Engine version as <major>.<minor>: redis 7.0/7.1, valkey "
                                 "7.2/8.0/8.1/8.2.")
     replicas: int = Field(1, ge=0, le=5, description="Read replicas beside the primary, 0-5 (cluster mode off).")
-    automatic_failover: bool = Field(True, description="Promote a replica when the primary fails (needs a replica).")
-    multi_az: bool = Field(True, description="Place replicas in other AZs (needs automatic failover and 2+ subnets).")
+    automatic_failover: bool = Field(True, description="Promote a replica when the primary fails (needs a replica); "
+                                     "must stay true: mandatory policy, Security Hub ElastiCache.3.")
+    multi_az: bool = Field(True, description="Place replicas in other AZs (needs automatic failover and 2+ subnets); "
+                           "must stay true: mandatory policy, Security Hub ElastiCache.3.")
     cluster_mode: ClusterModeSettings = Field(default_factory=ClusterModeSettings, description="Sharding.")
     node_quota: int = Field(90, ge=1, le=500, description="Your account's nodes-per-cluster quota (AWS default 90; "
                             "raisable to 500).")
-    snapshot_retention_days: int = Field(7, ge=0, le=35, description="Days automatic daily snapshots are kept, 1-35.")
+    snapshot_retention_days: int = Field(MIN_RETENTION_DAYS, ge=0, le=35, description="Days automatic daily "
+                                         f"snapshots are kept, {MIN_RETENTION_DAYS}-35 (the mandatory policy's "
+                                         "minimum, Security Hub ElastiCache.1).")
     snapshot_window: str = Field("03:00-04:00", description="Daily UTC window for the snapshot (hh24:mi-hh24:mi, "
                                  "60+ minutes).")
     maintenance_window: str = Field("sun:05:00-sun:06:00", description="Weekly UTC maintenance window "
