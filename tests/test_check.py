@@ -36,7 +36,11 @@ def policies(report: check.Report) -> set[str]:
     return {f.policy for f in report.findings}
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+SHIPPED_STACKS = sorted(path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+                        for path in REPO_ROOT.glob("Pulumi.*.yaml"))
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
 def test_the_shipped_stack_files_pass(stack, capsys):
     assert cli.main(["check", "--stack", stack]) == 0
     out = capsys.readouterr().out
