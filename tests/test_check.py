@@ -59,7 +59,7 @@ def test_prod_placeholders_get_stand_ins_and_the_output_says_so(capsys):
         "elasticache.allowedSecurityGroupIds[0]"}
     assert all("REPLACE-ME" in s["placeholder"] for s in report["standins"])
     # Nothing but the placeholder ids is changed.
-    effective, _ = check.placeholder_standins("prod")
+    effective = check.placeholder_standins("prod").overrides
     original = stack_file["profwise-redis:elasticache"]
     assert set(effective) == {"elasticache"}
     assert {k for k, v in effective["elasticache"].items() if v != original[k]} == {
@@ -73,6 +73,17 @@ def test_dev_has_nothing_stood_in_and_checks_the_container(capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["standins"] == [] and report["checked"]["docker-port-loopback-only"] == 1
     assert all(report["checked"][name] == 0 for name in ELASTICACHE_RULES)
+
+
+def test_secure_values_get_a_stand_in_and_the_output_says_so(monkeypatch, capsys):
+    encrypted = {"password": {"secure": "v1:ciphertext-only-the-secrets-provider-can-open"}}
+    report = check.run_check("dev", encrypted)
+    assert report.passed and report.stood_in_secrets == ["profwise-redis:password"]
+    real = check.run_check
+    monkeypatch.setattr(check, "run_check", lambda stack: real(stack, encrypted))
+    assert cli.main(["check", "--stack", "dev"]) == 0
+    assert "secret values stood in (they need the stack's secrets provider): profwise-redis:password" in \
+        capsys.readouterr().out
 
 
 # Weakenings the settings validation refuses before any resource exists: (name, stack, overrides, the key it names,
