@@ -45,6 +45,13 @@ def test_the_shipped_stack_files_pass(stack, capsys):
     assert cli.main(["check", "--stack", stack]) == 0
     out = capsys.readouterr().out
     assert "check passed: no mandatory violation" in out and "FAIL" not in out
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("policy "))
+    assert header.split() == ["policy", "status", "controls"]
+    status_at = header.index("status")
+    for rule in RULES:  # one row per policy: name, status, controls, in aligned columns
+        (row,) = [line for line in lines if line.startswith(f"{rule.name} ")]
+        assert row.endswith(f"  {rule.controls}") and row[status_at:].split()[0] in ("pass", "not")
 
 
 def test_prod_placeholders_get_stand_ins_and_the_output_says_so(capsys):
