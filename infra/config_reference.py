@@ -28,16 +28,14 @@ def _type_name(annotation: Any) -> str:
         return " \\| ".join(f"`{v}`" for v in get_args(annotation))
     if annotation is SecretStr or SecretStr in get_args(annotation):
         return "secret string"
+    # `X | None` is an optional X: the default column says so, and a bare `|` would split the table cell.
     optional = [arg for arg in get_args(annotation) if arg is not type(None)]
-    if origin in (Union, UnionType) and len(optional) == 1:  # `X | None`: an optional X (the default says so)
+    if origin in (Union, UnionType) and len(optional) == 1:
         return _type_name(optional[0])
     if origin is tuple:
         return "list"
     if origin is dict:
         return "map"
-    args = get_args(annotation)
-    if len(args) == 2 and type(None) in args:  # `X | None`: an optional X (a bare `|` would split the table cell)
-        return _type_name(next(arg for arg in args if arg is not type(None)))
     if isinstance(annotation, type):
         return {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}.get(annotation.__name__,
                                                                                             annotation.__name__)

@@ -118,7 +118,6 @@ class ElastiCacheRedis(pulumi.ComponentResource):
         if ec.restore_from_snapshot:
             restore = ({"snapshot_arns": [ec.restore_from_snapshot]} if ec.restore_from_snapshot.startswith("arn:")
                        else {"snapshot_name": ec.restore_from_snapshot})
-        failover = ec.automatic_failover or cluster
         self.group = aws.elasticache.ReplicationGroup(
             f"{name}-group",
             replication_group_id=group_id,
@@ -129,7 +128,7 @@ class ElastiCacheRedis(pulumi.ComponentResource):
             port=PORT,
             cluster_mode="enabled" if cluster else "disabled",
             **topology,
-            automatic_failover_enabled=failover,
+            automatic_failover_enabled=ec.automatic_failover,
             multi_az_enabled=ec.multi_az,
             subnet_group_name=subnets.name,
             security_group_ids=[self.security_group.id],
@@ -179,7 +178,7 @@ class ElastiCacheRedis(pulumi.ComponentResource):
             "cluster_mode": "enabled" if cluster else "disabled",
             "member_count": ec.node_count,
             "multi_az": "enabled" if ec.multi_az else "disabled",
-            "automatic_failover": "enabled" if failover else "disabled",
+            "automatic_failover": "enabled" if ec.automatic_failover else "disabled",
             "at_rest_encryption": True,
             "transit_encryption_mode": "required",
             "auth_token_enabled": True,

@@ -3,6 +3,10 @@
 `settings.parse_settings` calls `problems()` only when `backend` is `elasticache` (a dev stack has no VPC to name).
 Each problem names the precise key (`elasticache.multiAz`, `redis.timeout`, `password`) and the command that fixes
 it, like the field-level errors pydantic reports. Pure: tests call it directly.
+
+The mandatory policy pack (`policy/rules.py`) runs during `pulumi up` resource by resource, so a config it blocks
+would stop the update after the first resources exist; what config alone decides (snapshot retention, failover,
+Multi-AZ) is therefore refused here too, from the same thresholds, naming the policy and its controls.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from infra import parameter_group
 from infra.config_errors import Problem, remove_command, set_command
 from infra.elasticache_settings import DAYS, ElastiCacheSettings, window_minutes
 from infra.redis_settings import RedisSettings
+from policy.rules import MIN_RETENTION_DAYS, RULES
 
 # CreateReplicationGroup, AuthToken: 16-128 printable ASCII characters; "the only permitted printable special
 # characters are !, &, #, $, ^, <, >, and -".
@@ -24,6 +29,13 @@ _TOKEN_RE = re.compile(r"^[A-Za-z0-9!&#$^<>-]{16,128}$")
 _NOT_ON_ELASTICACHE = {"maxmemory": "maxmemory", "appendonly": "appendonly", "appendfsync": "appendfsync",
                        "save_points": "save", "protected_mode": "protected-mode"}
 E = "elasticache"
+_CONTROLS = {rule.name: rule.controls for rule in RULES}
+
+
+def _mandatory(policy: str) -> str:
+    """Why a value the mock engine accepts must still be refused here: the policy pack, which `pulumi up` applies,
+    would stop the update part-way, after the security group, subnet group, KMS key (retained) and log groups."""
+    return f"the policy pack would stop `pulumi up` part-way [mandatory policy {policy}: {_CONTROLS[policy]}]"
 
 
 def _required(ec: ElastiCacheSettings) -> list[Problem]:
@@ -49,15 +61,19 @@ def _topology(ec: ElastiCacheSettings) -> list[Problem]:
     be enabled"; ElastiCache User Guide "Working with shards": 90 nodes per cluster by default, up to 500)."""
     found = []
     cluster = ec.cluster_mode
-    if cluster.enabled and not ec.automatic_failover:
-        found.append(Problem(f"{E}.automaticFailover", "must be true with cluster mode: AWS requires automatic "
-                             "failover for sharded groups", set_command(f"{E}.automaticFailover", "true")))
+    if not ec.automatic_failover:
+        why = ("AWS requires automatic failover for sharded groups, and " if cluster.enabled else
+               "a failed primary would not be replaced by a replica; ")
+        found.append(Problem(f"{E}.automaticFailover", f"must be true{' with cluster mode' * cluster.enabled}: "
+                             f"{why}{_mandatory('elasticache-failover-multi-az')}",
+                             set_command(f"{E}.automaticFailover", "true")))
+    if not ec.multi_az:
+        found.append(Problem(f"{E}.multiAz", "must be true: without a standby in another availability zone an AZ "
+                             f"outage takes the cache down; {_mandatory('elasticache-failover-multi-az')}",
+                             set_command(f"{E}.multiAz", "true")))
     if not cluster.enabled and ec.automatic_failover and ec.replicas < 1:
         found.append(Problem(f"{E}.replicas", "is 0, but automatic failover needs at least 2 nodes (a primary and a "
                              "replica to promote)", set_command(f"{E}.replicas", "1")))
-    if ec.multi_az and not ec.automatic_failover:
-        found.append(Problem(f"{E}.multiAz", "needs automatic failover: turn automaticFailover on (or multiAz off, "
-                             "losing the standby in another AZ)", set_command(f"{E}.automaticFailover", "true")))
     if ec.multi_az and cluster.enabled and cluster.replicas_per_shard < 1:
         found.append(Problem(f"{E}.clusterMode.replicasPerShard", "is 0, but Multi-AZ needs a replica in each shard",
                              set_command(f"{E}.clusterMode.replicasPerShard", "1")))
@@ -89,10 +105,13 @@ def _overlap(snapshot: str, maintenance: str) -> bool:
 
 def _schedule(ec: ElastiCacheSettings) -> list[Problem]:
     found = []
-    # Security Hub ElastiCache.1: automatic backups on; retention is 0-35 days and 0 turns backups off.
-    if ec.snapshot_retention_days == 0:
-        found.append(Problem(f"{E}.snapshotRetentionDays", "is 0, which turns automatic backups off; the prod "
-                             "stack keeps 1-35 days", set_command(f"{E}.snapshotRetentionDays", "7")))
+    # AWS takes 0-35 days (0 turns automatic backups off); the policy pack's minimum is the floor here.
+    days = ec.snapshot_retention_days
+    if days < MIN_RETENTION_DAYS:
+        off = ", which turns automatic backups off" if days == 0 else ""
+        found.append(Problem(f"{E}.snapshotRetentionDays", f"is {days}{off}: keep snapshots {MIN_RETENTION_DAYS}-35 "
+                             f"days, or {_mandatory('elasticache-backup-retention')}",
+                             set_command(f"{E}.snapshotRetentionDays", str(MIN_RETENTION_DAYS))))
     # "The snapshot window and maintenance window must not overlap." (ElastiCache API error, hashicorp/terraform#17247)
     if _overlap(ec.snapshot_window, ec.maintenance_window):
         found.append(Problem(f"{E}.snapshotWindow", f"{ec.snapshot_window} overlaps the maintenance window "

@@ -3,7 +3,8 @@
 Field validators check each value on its own (ids, windows, ARNs, CIDRs, node type, engine version). The rules that
 span fields, or need the rest of the stack (backend, Redis settings, password), live in `elasticache_rules` and run
 only for the `elasticache` backend, so a dev stack never trips over prod-only requirements. Mocks accept anything:
-these rules are what make a config the mock engine accepts one AWS accepts too. Each rule cites its source.
+these rules are what make a config the mock engine accepts one AWS and the mandatory policy pack accept
+too. Each rule cites its source.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, Field, field_validator
+
+from infra.models import Section
+from policy.rules import MIN_RETENTION_DAYS
 
 PLACEHOLDER = "REPLACE-ME"
 # EC2 resource ids: a prefix and 8 (older) or 17 hex characters (EC2 User Guide, "Resource IDs").
@@ -36,10 +39,6 @@ DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _HHMM = r"([01]\d|2[0-3]):([0-5]\d)"
 SNAPSHOT_WINDOW_RE = re.compile(rf"^{_HHMM}-{_HHMM}$")
 MAINTENANCE_WINDOW_RE = re.compile(rf"^({'|'.join(DAYS)}):{_HHMM}-({'|'.join(DAYS)}):{_HHMM}$")
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
 
 
 def window_minutes(window: str) -> tuple[int, int]:
@@ -82,7 +81,7 @@ SecurityGroupId = Annotated[str, AfterValidator(lambda v: _check_id("sg", v, "sg
 PrivateCidr = Annotated[str, AfterValidator(_private_cidr)]
 
 
-class ClusterModeSettings(_Section):
+class ClusterModeSettings(Section):
     """`elasticache.clusterMode` — sharding, the scale-out path when one node's memory or CPU is outgrown."""
 
     enabled: bool = Field(False, description="Shard the keyspace across `shards` node groups (Redis Cluster "
@@ -91,7 +90,7 @@ class ClusterModeSettings(_Section):
     replicas_per_shard: int = Field(1, ge=0, le=5, description="Replicas in each shard, 0-5 (ElastiCache limit).")
 
 
-class ElastiCacheSettings(_Section):
+class ElastiCacheSettings(Section):
     """`profwise-redis:elasticache` — the encrypted ElastiCache replication group (prod)."""
 
     vpc_id: str | None = Field(None, description="VPC the cache lives in (required for the elasticache backend).")
@@ -109,12 +108,16 @@ class ElastiCacheSettings(_Section):
     engine_version: str = Field("7.1", description="Engine version as <major>.<minor>: redis 7.0/7.1, valkey "
                                 "7.2/8.0/8.1/8.2.")
     replicas: int = Field(1, ge=0, le=5, description="Read replicas beside the primary, 0-5 (cluster mode off).")
-    automatic_failover: bool = Field(True, description="Promote a replica when the primary fails (needs a replica).")
-    multi_az: bool = Field(True, description="Place replicas in other AZs (needs automatic failover and 2+ subnets).")
+    automatic_failover: bool = Field(True, description="Promote a replica when the primary fails (needs a replica); "
+                                     "must stay true: mandatory policy, Security Hub ElastiCache.3.")
+    multi_az: bool = Field(True, description="Place replicas in other AZs (needs automatic failover and 2+ subnets); "
+                           "must stay true: mandatory policy, Security Hub ElastiCache.3.")
     cluster_mode: ClusterModeSettings = Field(default_factory=ClusterModeSettings, description="Sharding.")
     node_quota: int = Field(90, ge=1, le=500, description="Your account's nodes-per-cluster quota (AWS default 90; "
                             "raisable to 500).")
-    snapshot_retention_days: int = Field(7, ge=0, le=35, description="Days automatic daily snapshots are kept, 1-35.")
+    snapshot_retention_days: int = Field(MIN_RETENTION_DAYS, ge=0, le=35, description="Days automatic daily "
+                                         f"snapshots are kept, {MIN_RETENTION_DAYS}-35 (the mandatory policy's "
+                                         "minimum, Security Hub ElastiCache.1).")
     snapshot_window: str = Field("03:00-04:00", description="Daily UTC window for the snapshot (hh24:mi-hh24:mi, "
                                  "60+ minutes).")
     maintenance_window: str = Field("sun:05:00-sun:06:00", description="Weekly UTC maintenance window "

@@ -8,6 +8,8 @@ live here, not in the model, because ElastiCache manages them itself.
 
 from __future__ import annotations
 
+import re
+
 from infra.redis_settings import RedisSettings
 
 CONTAINER_CONF_PATH = "/usr/local/etc/redis/redis.conf"
@@ -18,13 +20,20 @@ CONTAINER_REDIS_UID = "999"
 CONTAINER_REDIS_GID = "1000"
 REQUIREPASS_MARKER = "# requirepass is added here at deploy time from the stack's Pulumi secret (never committed)."
 
-_FORBIDDEN_PASSWORD_CHARS = set(" \t\r\n\"'\\")
+# What `requirepass "<password>"` cannot carry: redis.conf's parser splits on whitespace and interprets quotes and
+# backslashes, and control characters (DEL included) have no place in a password anyone types.
+_CONF_UNSAFE = re.compile(r"[\s\"'\\\x00-\x1f\x7f]")
+
+
+def password_fits_conf(password: str) -> bool:
+    """Whether redis.conf can carry `password` verbatim; the one rule both the settings model and `render` apply."""
+    return bool(password) and not _CONF_UNSAFE.search(password)
 
 
 def check_password_syntax(password: str) -> None:
-    """redis.conf would mis-parse whitespace, quotes or backslashes; the settings model refuses them earlier."""
-    if not password or any(ch in _FORBIDDEN_PASSWORD_CHARS or ord(ch) < 32 for ch in password):
-        raise ValueError("password must be non-empty, without whitespace, quotes or backslashes")
+    """The settings model refuses such a password earlier, naming the key; this guards direct callers."""
+    if not password_fits_conf(password):
+        raise ValueError("password must be non-empty, without whitespace, quotes, backslashes or control characters")
 
 
 def render(settings: RedisSettings, password: str | None = None) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator
+
+from infra.models import Section
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -69,10 +70,8 @@ def yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-class RedisSettings(BaseModel):
+class RedisSettings(Section):
     """`profwise-redis:redis` — how Redis evicts, persists, logs and protects itself."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
 
     maxmemory: int = Field(512 * MIB, description="Memory limit: a size (256mb, 1gb) or preset small/medium/large "
                            "(256mb/512mb/1gb). Docker only; on ElastiCache the node type sets it.")

@@ -13,26 +13,30 @@ import json
 import re
 from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
-from infra import elasticache_rules
+from infra import elasticache_rules, redis_conf
 from infra.config_errors import PROJECT, ConfigError, Problem, problems_from
 from infra.elasticache_settings import ElastiCacheSettings
+from infra.models import Section
 from infra.redis_settings import RedisSettings
 from infra.verify_settings import VerifySettings
 
 OBJECT_KEYS = ("redis", "app", "docker", "elasticache", "verify")
 _IMAGE_RE = re.compile(r"^(?:[\w.-]+(?::\d+)?/)*redis:7\.\d+\.\d+-alpine(?:3\.\d+)?(?:@sha256:[0-9a-f]{64})?$")
 _DOCKER_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
-_PASSWORD_FORBIDDEN = re.compile(r"[\s\"'\\\x00-\x1f\x7f]")
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+def client_host(address: str) -> str:
+    """Where a client on this machine connects to a port published on `address`: that address, or loopback when it
+    is published on every interface (0.0.0.0, ::), which is no address a client can dial."""
+    ip = ipaddress.ip_address(address)
+    if ip.is_unspecified:
+        return "127.0.0.1" if ip.version == 4 else "::1"
+    return str(ip)
 
 
-class AppSettings(_Section):
+class AppSettings(Section):
     """`profwise-redis:app` — what the Profwise backend reads from its `.env`."""
 
     enable_cache: bool = Field(True, description="ENABLE_REDIS_CACHE; false is the guide's rollback switch: the app "
@@ -40,7 +44,7 @@ class AppSettings(_Section):
     default_ttl: int = Field(3600, gt=0, le=31_536_000, description="REDIS_DEFAULT_TTL in seconds.")
 
 
-class DockerSettings(_Section):
+class DockerSettings(Section):
     """`profwise-redis:docker` — the local container, its network and its volume."""
 
     image: str = Field("redis:7.2.11-alpine", description="Pinned Redis 7 alpine image tag (optionally @sha256:...).")
@@ -90,14 +94,10 @@ class DockerSettings(_Section):
 
     @property
     def client_host(self) -> str:
-        """Where a client on this machine connects: the bind address, or loopback when bound to all interfaces."""
-        address = ipaddress.ip_address(self.bind_address)
-        if address.is_unspecified:
-            return "127.0.0.1" if address.version == 4 else "::1"
-        return self.bind_address
+        return client_host(self.bind_address)
 
 
-class StackSettings(_Section):
+class StackSettings(Section):
     """Every `profwise-redis:*` key of a stack, validated."""
 
     backend: Literal["docker", "elasticache"] = Field("docker", description="Where Redis runs: `docker` (local "
@@ -121,7 +121,7 @@ class StackSettings(_Section):
         if not 16 <= len(value) <= 128:
             raise ValueError(f"the password is {len(value)} characters long; use 16 to 128 characters, or unset it "
                              "to have one generated")
-        if _PASSWORD_FORBIDDEN.search(value):
+        if not redis_conf.password_fits_conf(value):
             raise ValueError("the password contains whitespace, quotes, backslashes or control characters, which "
                              "redis.conf cannot carry; choose another, or unset it to have one generated")
         return password

@@ -17,7 +17,7 @@ from infra import cli
 from infra.commands import check
 from infra.config_errors import ConfigError
 from infra.stack_files import REPO_ROOT
-from policy.rules import CONTAINER, INGRESS_RULE, REPLICATION_GROUP, RULES
+from policy.rules import CONTAINER, INGRESS_RULE, MIN_RETENTION_DAYS, REPLICATION_GROUP, RULES
 
 ELASTICACHE_RULES = {rule.name for rule in RULES if REPLICATION_GROUP in rule.resource_types}
 
@@ -36,11 +36,22 @@ def policies(report: check.Report) -> set[str]:
     return {f.policy for f in report.findings}
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+SHIPPED_STACKS = sorted(path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+                        for path in REPO_ROOT.glob("Pulumi.*.yaml"))
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
 def test_the_shipped_stack_files_pass(stack, capsys):
     assert cli.main(["check", "--stack", stack]) == 0
     out = capsys.readouterr().out
     assert "check passed: no mandatory violation" in out and "FAIL" not in out
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("policy "))
+    assert header.split() == ["policy", "status", "controls"]
+    status_at = header.index("status")
+    for rule in RULES:  # one row per policy: name, status, controls, in aligned columns
+        (row,) = [line for line in lines if line.startswith(f"{rule.name} ")]
+        assert row.endswith(f"  {rule.controls}") and row[status_at:].split()[0] in ("pass", "not")
 
 
 def test_prod_placeholders_get_stand_ins_and_the_output_says_so(capsys):
@@ -55,7 +66,7 @@ def test_prod_placeholders_get_stand_ins_and_the_output_says_so(capsys):
         "elasticache.allowedSecurityGroupIds[0]"}
     assert all("REPLACE-ME" in s["placeholder"] for s in report["standins"])
     # Nothing but the placeholder ids is changed.
-    effective, _ = check.placeholder_standins("prod")
+    effective = check.placeholder_standins("prod").overrides
     original = stack_file["profwise-redis:elasticache"]
     assert set(effective) == {"elasticache"}
     assert {k for k, v in effective["elasticache"].items() if v != original[k]} == {
@@ -71,22 +82,64 @@ def test_dev_has_nothing_stood_in_and_checks_the_container(capsys):
     assert all(report["checked"][name] == 0 for name in ELASTICACHE_RULES)
 
 
-# Weakenings the settings validation refuses before any resource exists: (stack, overrides, the key it names).
+def test_secure_values_get_a_stand_in_and_the_output_says_so(monkeypatch, capsys):
+    encrypted = {"password": {"secure": "v1:ciphertext-only-the-secrets-provider-can-open"}}
+    report = check.run_check("dev", encrypted)
+    assert report.passed and report.stood_in_secrets == ["profwise-redis:password"]
+    real = check.run_check
+    monkeypatch.setattr(check, "run_check", lambda stack: real(stack, encrypted))
+    assert cli.main(["check", "--stack", "dev"]) == 0
+    assert "secret values stood in (they need the stack's secrets provider): profwise-redis:password" in \
+        capsys.readouterr().out
+
+
+# Weakenings the settings validation refuses before any resource exists: (name, stack, overrides, the key it names,
+# a phrase it says — for what the policy pack would block, the policy's name).
 REFUSED = [
-    ("prod", prod_overrides({"allowedCidrs": ["0.0.0.0/0"]}), "elasticache.allowedCidrs[0]"),
-    ("prod", prod_overrides({"snapshotRetentionDays": 0}), "elasticache.snapshotRetentionDays"),
-    ("dev", {"docker": {"bindAddress": "0.0.0.0"}}, "docker.bindAddress"),
+    ("public CIDR", "prod", prod_overrides({"allowedCidrs": ["0.0.0.0/0"]}), "elasticache.allowedCidrs[0]", ""),
+    ("retention 0", "prod", prod_overrides({"snapshotRetentionDays": 0}), "elasticache.snapshotRetentionDays",
+     "elasticache-backup-retention"),
+    ("retention 3", "prod", prod_overrides({"snapshotRetentionDays": 3}), "elasticache.snapshotRetentionDays",
+     "elasticache-backup-retention"),
+    ("no failover, no Multi-AZ", "prod", prod_overrides({"multiAz": False, "automaticFailover": False}),
+     "elasticache.automaticFailover", "elasticache-failover-multi-az"),
+    ("no Multi-AZ", "prod", prod_overrides({"multiAz": False}), "elasticache.multiAz", "elasticache-failover-multi-az"),
+    ("public bind", "dev", {"docker": {"bindAddress": "0.0.0.0"}}, "docker.bindAddress", ""),
 ]
 
 
-@pytest.mark.parametrize(("stack", "overrides", "key"), REFUSED, ids=[r[2] for r in REFUSED])
-def test_validation_refuses_some_weakenings_first(stack, overrides, key):
+@pytest.mark.parametrize(("stack", "overrides", "key", "phrase"), [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED])
+def test_validation_refuses_some_weakenings_first(stack, overrides, key, phrase):
     report = check.run_check(stack, overrides)
     assert not report.passed and report.resources == 0 and report.findings == []
     assert f"profwise-redis:{key}:" in (report.config_error or "")
+    assert phrase in (report.config_error or "")
 
 
-# Weakenings that reach the resources, through config validation allows or by weakening the props directly:
+def _accepted_by(policy: str, props: dict) -> bool:
+    (rule,) = [rule for rule in RULES if rule.name == policy]
+    return not rule.violations(REPLICATION_GROUP, props)
+
+
+@pytest.mark.parametrize("days", [0, 1, MIN_RETENTION_DAYS - 1, MIN_RETENTION_DAYS, 35])
+def test_validation_accepts_exactly_the_retention_the_policy_accepts(days):
+    """Else `pulumi up` (which applies the pack) would stop part-way, after the first resources exist."""
+    report = check.run_check("prod", prod_overrides({"snapshotRetentionDays": days}))
+    accepted = _accepted_by("elasticache-backup-retention", {"snapshotRetentionLimit": days})
+    assert (report.config_error is None) == accepted
+    assert report.passed == (report.config_error is None)
+
+
+@pytest.mark.parametrize(("failover", "multi_az"), [(True, True), (True, False), (False, True), (False, False)])
+def test_validation_accepts_exactly_the_failover_and_multi_az_the_policy_accepts(failover, multi_az):
+    report = check.run_check("prod", prod_overrides({"automaticFailover": failover, "multiAz": multi_az}))
+    props = {"automaticFailoverEnabled": failover, "multiAzEnabled": multi_az}
+    assert (report.config_error is None) == _accepted_by("elasticache-failover-multi-az", props)
+    assert report.passed == (report.config_error is None)
+
+
+# Weakenings that reach the resources, through config validation allows or by weakening the props directly
+# (what validation refuses first, REFUSED above, is weakened here to prove the policy itself catches it):
 # (name, stack, overrides, transform, the policy that must fail).
 WEAKENED = [
     ("encryption off", "prod", prod_overrides(), setting(REPLICATION_GROUP, atRestEncryptionEnabled=False),
@@ -100,9 +153,11 @@ WEAKENED = [
      setting(INGRESS_RULE, only="cidrIpv4", cidrIpv4="0.0.0.0/0"), "redis-port-not-public"),
     ("retention 0", "prod", prod_overrides(), setting(REPLICATION_GROUP, snapshotRetentionLimit=0),
      "elasticache-backup-retention"),
-    ("retention 3 (validation allows 1-35)", "prod", prod_overrides({"snapshotRetentionDays": 3}), None,
+    ("retention 3", "prod", prod_overrides(), setting(REPLICATION_GROUP, snapshotRetentionLimit=3),
      "elasticache-backup-retention"),
-    ("no failover, no Multi-AZ", "prod", prod_overrides({"multiAz": False, "automaticFailover": False}), None,
+    ("no failover, no Multi-AZ", "prod", prod_overrides(),
+     setting(REPLICATION_GROUP, multiAzEnabled=False, automaticFailoverEnabled=False), "elasticache-failover-multi-az"),
+    ("no Multi-AZ", "prod", prod_overrides(), setting(REPLICATION_GROUP, multiAzEnabled=False),
      "elasticache-failover-multi-az"),
     ("minor upgrades off", "prod", prod_overrides(), setting(REPLICATION_GROUP, autoMinorVersionUpgrade=False),
      "elasticache-auto-minor-version-upgrade"),

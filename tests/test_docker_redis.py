@@ -107,3 +107,15 @@ def test_replacement_is_safe_for_a_fixed_name_and_port():
     captured = capture_options(lambda: DockerRedis("spy", DockerRedisArgs.from_settings(StackSettings())))
     assert captured["spy-container"].delete_before_replace is True
     assert captured["spy-data"].retain_on_delete is True
+
+
+def test_the_volume_is_deleted_on_destroy_when_asked():
+    """`docker.keepVolumeOnDestroy: false`: `pulumi destroy` removes the data volume too."""
+    from infra.docker_redis import DockerRedis, DockerRedisArgs
+    from infra.settings import DockerSettings, StackSettings
+    from stack_harness import capture_options
+
+    settings = StackSettings(docker=DockerSettings(keep_volume_on_destroy=False))
+    captured = capture_options(lambda: DockerRedis("spy", DockerRedisArgs.from_settings(settings)))
+    assert captured["spy-data"].retain_on_delete is False
+    assert captured["spy-container"].delete_before_replace is True

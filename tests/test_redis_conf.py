@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from infra import redis_conf
+from infra.config_errors import ConfigError
 from infra.redis_settings import RedisSettings
+from infra.settings import parse_settings
 from infra.stack_files import REPO_ROOT
 
 
@@ -24,10 +26,28 @@ def test_password_adds_exactly_one_requirepass_line():
     assert not any(line.startswith("requirepass") for line in plain)
 
 
-@pytest.mark.parametrize("password", ["", "with space", 'quo"te', "back\\slash", "new\nline"])
+@pytest.mark.parametrize("password", ["", "with space", 'quo"te', "back\\slash", "new\nline", "del\x7fete"])
 def test_passwords_redis_conf_cannot_carry_are_refused(password):
     with pytest.raises(ValueError):
         redis_conf.render(RedisSettings(), password)
+
+
+@pytest.mark.parametrize("char", [" ", "\t", "\n", '"', "'", "\\", "\x00", "\x1b", "\x7f", "\u00a0", "\u2028", "!"])
+def test_the_settings_model_and_render_apply_one_password_rule(char):
+    """The stack's password reaches redis.conf: the settings model and the renderer refuse exactly the same ones."""
+    password = f"Strong-Password{char}2026"
+    try:
+        redis_conf.render(RedisSettings(), password)
+        rendered = True
+    except ValueError:
+        rendered = False
+    try:
+        parse_settings({"profwise-redis:password": password}, {"profwise-redis:password"})
+        accepted = True
+    except ConfigError as error:
+        assert "profwise-redis:password" in str(error)
+        accepted = False
+    assert rendered == accepted == (char == "!")
 
 
 def test_every_shared_directive_is_rendered():

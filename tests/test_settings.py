@@ -7,7 +7,7 @@ import json
 import pytest
 
 from infra.config_errors import ConfigError
-from infra.settings import parse_settings
+from infra.settings import client_host, parse_settings
 from stack_harness import StackRun, run_stack
 
 P = "profwise-redis:"
@@ -96,6 +96,12 @@ def test_public_bind_needs_the_loud_opt_in():
                                                          "dangerouslyAllowPublicBind": True})})
     assert settings.docker.bind_address == "0.0.0.0"
     assert settings.docker.client_host == "127.0.0.1"
+
+
+@pytest.mark.parametrize(("address", "host"), [("127.0.0.1", "127.0.0.1"), ("0.0.0.0", "127.0.0.1"), ("::", "::1"),
+                                               ("::1", "::1"), ("0:0::0001", "::1"), ("192.168.1.5", "192.168.1.5")])
+def test_a_client_dials_the_published_address_or_loopback_for_all_interfaces(address, host):
+    assert client_host(address) == host
 
 
 def test_secret_password_is_accepted_and_hidden():

@@ -20,7 +20,7 @@ DEV_PASSPHRASE = "profwise-dev-only-passphrase"
 PULUMI_STUB = """#!/bin/bash
 echo "pulumi $* | backend=${PULUMI_BACKEND_URL:-} passphrase=${PULUMI_CONFIG_PASSPHRASE:-}" >> "$STUB_LOG"
 case "$1 $2" in
-  "whoami "*) exit 1 ;;
+  "whoami "*) exit "${STUB_WHOAMI_RC:-1}" ;;  # 1: not logged in
   "stack select") exit 1 ;;
   "stack output") cat "$STUB_OUTPUTS" ;;
 esac
@@ -28,6 +28,7 @@ exit 0
 """
 DOCKER_STUB = """#!/bin/bash
 echo "docker $*" >> "$STUB_LOG"
+[ "$1" = info ] && exit "${STUB_DOCKER_INFO_RC:-0}"  # non-zero: the engine is not running
 exit 0
 """
 
@@ -71,6 +72,14 @@ def test_missing_docker_says_how_to_install(tmp_path):
     assert not any(" up " in c for c in calls(tmp_path))
 
 
+def test_a_docker_engine_that_is_not_running_stops_make_up(tmp_path):
+    done = run_up(tmp_path, make_stubs(tmp_path), STUB_DOCKER_INFO_RC="1")
+    assert done.returncode != 0
+    assert "engine is not reachable ('docker info' failed)" in done.stderr and "start Docker" in done.stderr
+    assert "docker info" in calls(tmp_path)
+    assert not any(c.startswith("pulumi ") for c in calls(tmp_path)), "nothing runs after it"
+
+
 def test_up_deploys_dev_with_local_state_and_dev_passphrase_then_verifies(tmp_path, dev_server):
     server, password = dev_server
     outputs = {"backend": "docker", "host": "127.0.0.1", "port": server.port, "tls": False, "password": password}
@@ -102,6 +111,16 @@ def test_dev_passphrase_is_never_used_for_other_stacks(tmp_path, env, message):
     assert done.returncode != 0
     assert message in done.stderr
     assert not any(" up " in c for c in calls(tmp_path))
+
+
+def test_an_existing_login_is_used_instead_of_the_local_file_backend(tmp_path, dev_server):
+    """`pulumi whoami` succeeds: the backend you are logged in to is used, no file backend is set."""
+    server, password = dev_server
+    outputs = {"host": "127.0.0.1", "port": server.port, "password": password}
+    done = run_up(tmp_path, make_stubs(tmp_path), outputs, STUB_WHOAMI_RC="0")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"pulumi up --yes --stack dev --policy-pack policy | backend= passphrase={DEV_PASSPHRASE}" in calls(tmp_path)
+    assert "local file backend" not in done.stdout and not (tmp_path / "state").exists()
 
 
 def test_existing_login_and_passphrase_are_respected(tmp_path, dev_server):

@@ -3,6 +3,7 @@ permissions are least-privilege, two `pulumi up`s of one stack never overlap, th
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -94,9 +95,33 @@ def test_pull_requests_preview_both_stacks_with_the_policy_pack_after_the_tests(
     assert any("make deps policy-venv" in s.get("run", "") for s in preview["steps"])
 
 
+def test_pull_requests_from_forks_preview_dev_only():
+    """A fork's pull request gets no secrets and no OIDC token: only the dev preview (a throwaway local state, the
+    fixed dev passphrase) may run; the prod credentials and preview need the pull request to come from this repo."""
+    preview = load("preview.yml")["jobs"]["preview"]
+    assert preview["env"]["SAME_REPO"] == "${{ github.event.pull_request.head.repo.full_name == github.repository }}"
+    (credentials,) = action({"jobs": {"preview": preview}}, "aws-actions/configure-aws-credentials@")
+    assert credentials["if"] == "matrix.stack == 'prod' && env.SAME_REPO == 'true'"
+    (pulumi,) = action({"jobs": {"preview": preview}}, "pulumi/actions@")
+    assert pulumi["if"] == "matrix.stack == 'dev' || env.SAME_REPO == 'true'"
+    uses_secrets = [s for s in preview["steps"] if "secrets." in json.dumps(s) or "vars." in json.dumps(s)]
+    assert all("env.SAME_REPO == 'true'" in s.get("if", "") for s in uses_secrets), "a step a fork could reach"
+
+
+def test_ci_runs_the_offline_policy_check_of_every_stack_through_make_test():
+    """No separate `check` step: `make test` runs the whole suite, whose test_check runs `check` on every stack file."""
+    for name in ("preview.yml", "deploy.yml"):
+        assert [s["run"] for s in load(name)["jobs"]["test"]["steps"] if "run" in s] == ["make test"], name
+    recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", (REPO_ROOT / "Makefile").read_text(), re.M)
+    assert recipe and recipe.group(1).strip() == "$(PY) -m pytest -q", "make test runs every test"
+    from test_check import SHIPPED_STACKS
+    assert SHIPPED_STACKS == ["dev", "prod"]
+
+
 def test_main_deploys_prod_once_at_a_time_then_verifies_and_keeps_the_report():
     workflow = load("deploy.yml")
     assert workflow["on"] == {"push": {"branches": ["main"]}}
+    assert any(s.get("run") == "make test" for s in workflow["jobs"]["test"]["steps"]), "the tests gate the deploy"
     up = workflow["jobs"]["up"]
     assert up["needs"] == "test"
     assert up["concurrency"] == {"group": "pulumi-up-prod", "cancel-in-progress": False}

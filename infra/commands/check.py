@@ -4,10 +4,11 @@ Runs the real program under Pulumi's mock engine (`infra.offline`) with the stac
 rule functions as the CrossGuard pack (`policy/rules.py`) to every resource it registers. Exit 0 when every mandatory
 policy holds, 1 on any violation (or when the program refuses the config: nothing would deploy), 2 on bad usage.
 
-Two things a real deployment has that a stack file may not, each stood in and said so in the output: placeholder ids
-(`Pulumi.prod.yaml` ships `REPLACE-ME` ids, which the program refuses so a real `pulumi up` never half-deploys) get
-syntactically valid stand-ins — no rule depends on which VPC, subnet or security group it is — and `secure:` values,
-which only the stack's secrets provider can decrypt, get a valid stand-in secret. Nothing else is changed.
+Two things a real deployment has that a stack file may not, each stood in by `infra.stack_files` and said so in the
+output: placeholder ids (`Pulumi.prod.yaml` ships `REPLACE-ME` ids, which the program refuses so a real `pulumi up`
+never half-deploys) get syntactically valid stand-ins — no rule depends on which VPC, subnet or security group it
+is — and `secure:` values, which only the stack's secrets provider can decrypt, get a valid stand-in secret. Nothing
+else is changed.
 """
 
 from __future__ import annotations
@@ -19,12 +20,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from infra import table
 from infra.cli_support import UsageError
-from infra.config_errors import PROJECT, ConfigError
-from infra.elasticache_settings import PLACEHOLDER
-from infra.stack_files import REPO_ROOT, load_stack_config
+from infra.config_errors import ConfigError
+from infra.stack_files import placeholder_standins  # also bench/eval_stack.py's import path: keep it here
 from policy.rules import RULES
 
 if TYPE_CHECKING:  # infra.offline imports pulumi: the module is loaded only when a check runs
@@ -55,35 +54,6 @@ class Report:
         return self.config_error is None and not self.findings
 
 
-def _stand_in(value: Any, key: str, counts: Counter[str], found: list[dict[str, str]]) -> Any:
-    """`value` with every placeholder id replaced by a valid id of the same kind (vpc-, subnet-, sg-)."""
-    if isinstance(value, dict):
-        return {k: _stand_in(v, f"{key}.{k}", counts, found) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_stand_in(v, f"{key}[{i}]", counts, found) for i, v in enumerate(value)]
-    if isinstance(value, str) and PLACEHOLDER in value:
-        kind = value.split("-", 1)[0]
-        replacement = f"{kind}-{counts[kind]:017x}"  # EC2 ids: the kind, '-', 17 hex digits
-        counts[kind] += 1
-        found.append({"key": key, "placeholder": value, "stand_in": replacement})
-        return replacement
-    return value
-
-
-def placeholder_standins(stack: str, overrides: Mapping[str, Any] | None = None) -> tuple[dict[str, Any],
-                                                                                           list[dict[str, str]]]:
-    """(overrides with every placeholder id stood in, what was substituted) for the stack file plus `overrides`."""
-    path = REPO_ROOT / f"Pulumi.{stack}.yaml"
-    values = (yaml.safe_load(path.read_text()) or {}).get("config") or {} if path.exists() else {}
-    short = {key.removeprefix(f"{PROJECT}:"): value for key, value in values.items()}
-    merged = {**short, **(overrides or {})}
-    counts: Counter[str] = Counter()
-    found: list[dict[str, str]] = []
-    substituted = {key: _stand_in(value, key, counts, found) for key, value in merged.items()}
-    changed = {key for key in merged if substituted[key] != merged[key]}
-    return {**(overrides or {}), **{key: substituted[key] for key in changed}}, found
-
-
 def evaluate(resources: list[Resource]) -> tuple[list[Finding], dict[str, int]]:
     """Apply every rule to every resource (inputs unwrapped of their secret markers, as a policy pack sees them)."""
     from infra.offline import unwrap
@@ -104,14 +74,13 @@ def run_check(stack: str, overrides: Mapping[str, Any] | None = None, transform:
     from infra import offline
 
     try:
-        _, secret_keys = load_stack_config(stack, overrides=overrides)
+        stood_in = placeholder_standins(stack, overrides)
     except FileNotFoundError as error:
         raise UsageError(str(error)) from None
-    effective, standins = placeholder_standins(stack, overrides)
-    report = Report(stack, standins=standins, stood_in_secrets=sorted(secret_keys))
+    report = Report(stack, standins=stood_in.ids, stood_in_secrets=sorted(stood_in.secret_keys))
     run = offline.StackRun()
     try:
-        offline.run_stack(stack, overrides=effective, into=run, transform=transform)
+        offline.run_stack(stack, overrides=stood_in.overrides, into=run, transform=transform)
     except ConfigError as error:
         report.config_error = str(error)
     report.resources = len(run.resources)
@@ -132,11 +101,9 @@ def _print_table(report: Report) -> None:
     if report.config_error:
         print(f"the program refuses this config, so nothing would deploy:\n{report.config_error}")
     failing = Counter(f.policy for f in report.findings)
-    width = max(len(rule.name) for rule in RULES)
-    print(f"\n{'policy':<{width}}  {'status':<14}  controls")
-    for rule in RULES:
-        status = ("FAIL" if failing[rule.name] else "pass") if report.checked.get(rule.name) else "not applicable"
-        print(f"{rule.name:<{width}}  {status:<14}  {rule.controls}")
+    rows = [(rule.name, ("FAIL" if failing[rule.name] else "pass") if report.checked.get(rule.name) else
+             "not applicable", rule.controls) for rule in RULES]
+    print("\n" + table.render(("policy", "status", "controls"), rows))
     for f in report.findings:
         print(f"\nVIOLATION {f.policy} ({f.controls})\n  {f.resource_type} {f.resource}: {f.message}")
     print("\ncheck passed: no mandatory violation" if report.passed else "\ncheck FAILED")
