@@ -40,6 +40,11 @@ REGION = "region"
 # snapshot_retention_days, parameter_group_name, parameters (name -> value, as rendered).
 CONTROL_PLANE = "control_plane"
 
+# Pulumi type tokens of the resources a backend's endpoint lives on: the deploy hook reads host and port from their
+# outputs, and the tests find them in a recorded stack. (policy/rules.py keeps its own copies: the pack is stdlib-only.)
+CONTAINER_TYPE = "docker:index/container:Container"
+REPLICATION_GROUP_TYPE = "aws:elasticache/replicationGroup:ReplicationGroup"
+
 APP_ENV_KEYS = ("ENABLE_REDIS_CACHE", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DEFAULT_TTL", "REDIS_TLS")
 
 

@@ -33,8 +33,10 @@ class Observed:
 
 
 def client(region: str, timeout: float, endpoint_url: str | None = None) -> Any:
-    # https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (standard mode, max_attempts)
-    config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"mode": "standard", "max_attempts": 3})
+    # https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (standard mode). botocore's
+    # `max_attempts` counts retries (3 would make 4 attempts); `total_max_attempts` counts the first request too.
+    config = Config(connect_timeout=timeout, read_timeout=timeout,
+                    retries={"mode": "standard", "total_max_attempts": 3})
     # A fresh session reads the credentials now (boto3's default session keeps the first ones it found).
     return boto3.session.Session().client("elasticache", region_name=region, endpoint_url=endpoint_url, config=config)
 

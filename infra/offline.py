@@ -20,6 +20,7 @@ import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.stack import wait_for_rpcs
 
+from infra import contract
 from infra.config_errors import PROJECT
 from infra.stack_files import REPO_ROOT, load_stack_config
 
@@ -129,7 +130,7 @@ COMPUTED: dict[str, Any] = {
     "docker:index/remoteImage:RemoteImage": {"imageId": "sha256:" + "a" * 64, "repoDigest": "redis@sha256:" + "b" * 64},
     # The prod stack (pulumi-aws): what the providers compute, and the region invoke.
     "random:index/randomId:RandomId": {"hex": "5eed0fc0ffee", "b64Url": "Xu0PwP_u", "dec": "104205123456750"},
-    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    contract.REPLICATION_GROUP_TYPE: _replication_group,
     "aws:kms/key:Key": lambda args: {"arn": f"arn:aws:kms:{MOCK_REGION}:{MOCK_ACCOUNT}:key/"
                                             "1234abcd-12ab-34cd-56ef-1234567890ab",
                                      "keyId": "1234abcd-12ab-34cd-56ef-1234567890ab"},

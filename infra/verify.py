@@ -59,12 +59,21 @@ class Target:
                    cluster=str(control_plane.get("cluster_mode", "")).lower() in ("true", "enabled"))
 
     def client(self, password: str | None = None, **kwargs: Any) -> redis.Redis:
-        # No silent retries inside a check: a refused AUTH must be reported, not retried with backoff.
+        return redis.Redis(**self._connection(password, kwargs))
+
+    def cluster_client(self, password: str | None = None, **kwargs: Any) -> redis.RedisCluster:
+        """For cluster mode: the configuration endpoint redirects keys of other shards, and this client follows MOVED.
+        It connects (and discovers the nodes) as it is built."""
+        return redis.RedisCluster(**self._connection(password, kwargs))
+
+    def _connection(self, password: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        # No silent retries inside a check: a refused AUTH or a timeout must be reported, not retried (both clients
+        # otherwise retry a failed command 3 times with exponential backoff and jitter).
         kwargs.setdefault("retry", Retry(NoBackoff(), 0))
         if self.tls:  # redis-py verifies the certificate and the host name by default (ssl_cert_reqs="required")
             kwargs.setdefault("ssl_ca_certs", self.ca_cert)
-        return redis.Redis(host=self.host, port=self.port, password=password, ssl=self.tls,
-                           socket_timeout=self.timeout, socket_connect_timeout=self.timeout, **kwargs)
+        return {"host": self.host, "port": self.port, "password": password, "ssl": self.tls,
+                "socket_timeout": self.timeout, "socket_connect_timeout": self.timeout, **kwargs}
 
     def scrub(self, text: str) -> str:
         return scrub(text, self.password)
@@ -133,9 +142,9 @@ def run_checks(target: Target) -> list[CheckResult]:
 
 
 def run_all(outputs: Mapping[str, Any], *, plane: Plane = "all", timeout: float = 5.0, ca_cert: str | None = None,
-            wait: float = 0.0, aws_endpoint_url: str | None = None) -> list[CheckResult]:
+            wait: float = 0.0) -> list[CheckResult]:
     """The data plane from `outputs` (raises ValueError when they are unusable) and, when the outputs describe one,
-    the AWS control plane. `aws_endpoint_url` is for tests; boto3 otherwise honours AWS_ENDPOINT_URL itself."""
+    the AWS control plane (boto3 finds its endpoint and credentials as usual: AWS_ENDPOINT_URL, AWS_PROFILE, ...)."""
     results: list[CheckResult] = []
     if plane in ("all", "data"):
         results += run_checks(Target.from_outputs(outputs, timeout=timeout, ca_cert=ca_cert, wait=wait))
@@ -143,7 +152,7 @@ def run_all(outputs: Mapping[str, Any], *, plane: Plane = "all", timeout: float 
     if plane in ("all", "control") and expected:
         from infra import control_plane
 
-        results += control_plane.run_checks(expected, outputs, timeout=timeout, endpoint_url=aws_endpoint_url)
+        results += control_plane.run_checks(expected, outputs, timeout=timeout)
     elif plane == "control":
         results.append(CheckResult("aws_control_plane", FAIL, "the outputs have no control_plane: only the "
                                    "elasticache backend has an AWS control plane to check", 0.0))

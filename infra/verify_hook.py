@@ -28,8 +28,6 @@ if TYPE_CHECKING:  # the checks (and redis-py) load only when a hook runs, not o
     from infra import verify
 
 HOOK_NAME = "profwise-redis-verify"
-CONTAINER = "docker:index/container:Container"
-REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 EXPECTED_WAIT = 30.0  # seconds for the holder's values: from config or from resources created before, so already known
 
 
@@ -51,11 +49,11 @@ def _client_host(address: str) -> str:
 
 def resource_outputs(type_: str, id_: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
     """The contract values the hooked resource itself reports (numbers arrive as floats, protobuf's only number)."""
-    if type_ == CONTAINER and outputs.get("ports"):
+    if type_ == contract.CONTAINER_TYPE and outputs.get("ports"):
         published = outputs["ports"][0]
         return {contract.HOST: _client_host(published.get("ip") or "127.0.0.1"),
                 contract.PORT: int(published.get("external") or published["internal"])}
-    if type_ == REPLICATION_GROUP:
+    if type_ == contract.REPLICATION_GROUP_TYPE:
         host = outputs.get("configurationEndpointAddress") or outputs.get("primaryEndpointAddress")
         found = {contract.HOST: host, contract.PORT: int(outputs.get("port") or 6379),
                  contract.REPLICATION_GROUP_ID: outputs.get("replicationGroupId") or id_}
@@ -77,8 +75,8 @@ async def _plain(value: Any) -> Any:
 
 
 class DeployVerifier:
-    def __init__(self, stack: StackSettings, plane: verify.Plane, name: str = HOOK_NAME):
-        self.stack, self.plane, self.name = stack, plane, name
+    def __init__(self, stack: StackSettings, plane: verify.Plane):
+        self.stack, self.plane = stack, plane
         self._expected: pulumi.Output[dict[str, Any]] | None = None
         self._hook: pulumi.ResourceHook | None = None
 
@@ -89,22 +87,20 @@ class DeployVerifier:
 
     def binding(self) -> pulumi.ResourceHookBinding:
         if self._hook is None:  # registering needs the engine, so only when the program asks for the binding
-            self._hook = pulumi.ResourceHook(self.name, self.after_deploy)
+            self._hook = pulumi.ResourceHook(HOOK_NAME, self.after_deploy)
         return pulumi.ResourceHookBinding(after_create=[self._hook], after_update=[self._hook])
 
     def expect(self, **values: pulumi.Input[Any]) -> None:
         self._expected = pulumi.Output.all(**values)
 
     def expect_from(self, backend: contract.RedisBackend) -> None:
-        """What the hook cannot read from the hooked resource. Host and port are included for backends whose
-        endpoint is configuration (docker); a backend whose endpoint is the hooked resource's output gets it from
-        the hook arguments instead, and must expose `control_plane` built from its settings only."""
+        """What the hook cannot read from the hooked resource. Host and port are not among them: every backend's
+        endpoint is the hooked resource's output (the container's published port, the group's endpoint), read by
+        `resource_outputs`; a backend must expose `control_plane` built from its settings only."""
         extra = backend.extra_outputs()
         values: dict[str, pulumi.Input[Any]] = {
             contract.BACKEND: backend.backend, contract.TLS: backend.tls, contract.PASSWORD: backend.password,
             contract.SETTINGS: backend.settings}
-        if backend.backend == "docker":
-            values.update({contract.HOST: backend.host, contract.PORT: backend.port})
         if contract.CONTROL_PLANE in extra:
             values[contract.CONTROL_PLANE] = extra[contract.CONTROL_PLANE]
         self.expect(**values)

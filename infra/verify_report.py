@@ -10,32 +10,17 @@ import json
 from collections import Counter
 from typing import Sequence
 
+from infra.table import render
 from infra.verify import FAIL, CheckResult, passed
 
 DETAIL_WIDTH = 88  # wider details wrap under their own column, so the table stays readable in a CI log
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + [line] if line or not lines else lines
+HEADERS = ("check", "status", "detail", f"{'time':>7}")  # right-aligned over the seconds
 
 
 def table(results: Sequence[CheckResult]) -> str:
-    name_w = max([len("check"), *(len(r.name) for r in results)])
-    detail_w = min(DETAIL_WIDTH, max([len("detail"), *(len(r.detail) for r in results)]))
-    rows = [f"{'check':<{name_w}}  {'status':<6}  {'detail':<{detail_w}}  {'time':>7}"]
-    for r in results:
-        first, *rest = _wrap(r.detail, detail_w)
-        rows.append(f"{r.name:<{name_w}}  {r.status.upper() if r.status == FAIL else r.status:<6}  "
-                    f"{first:<{detail_w}}  {r.seconds:>6.3f}s")
-        rows += [f"{'':<{name_w}}  {'':<6}  {line}" for line in rest]
-    return "\n".join(rows)
+    rows = [(r.name, r.status.upper() if r.status == FAIL else r.status, r.detail, f"{r.seconds:>6.3f}s")
+            for r in results]
+    return render(HEADERS, rows, max_widths=(None, None, DETAIL_WIDTH))
 
 
 def summary(results: Sequence[CheckResult]) -> str:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import trustme
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from infra.contract import CONTAINER_TYPE  # noqa: E402
 from redis_server import RedisServer, TLSFiles  # noqa: E402
 from stack_harness import StackRun, run_stack, unwrap  # noqa: E402
-
-CONTAINER = "docker:index/container:Container"
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +21,22 @@ def dev_run() -> StackRun:
     return run_stack("dev")
 
 
+@pytest.fixture
+def dev_outputs(dev_run: StackRun) -> Callable[..., dict[str, Any]]:
+    """`dev_outputs(port, password=None, **extra)`: the dev stack's outputs as `pulumi stack output --json
+    --show-secrets` prints them (backend, host, tls, settings, and the url and app_env that carry the stack's own
+    password), pointed at `port`, with `password` (default: the stack's) and any `extra` key replaced."""
+
+    def build(port: int, password: str | None = None, **extra: Any) -> dict[str, Any]:
+        stack_password = dev_run.outputs["password"]
+        return {**dev_run.outputs, "port": port, "password": stack_password if password is None else password, **extra}
+
+    return build
+
+
 def container_boot(run: StackRun) -> tuple[str, list[str], str]:
     """(redis.conf content, command, password) exactly as the dev stack hands them to the container."""
-    container = run.one(CONTAINER)
+    container = run.one(CONTAINER_TYPE)
     upload = unwrap(container.inputs["uploads"])[0]
     return upload["content"], unwrap(container.inputs["command"]), run.outputs["password"]
 

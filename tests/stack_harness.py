@@ -1,8 +1,9 @@
 """Evaluate the real program under Pulumi's mock engine with a stack's real config, and record everything.
 
-The engine part lives in `infra.offline` (the offline `check` command uses it too); this module re-exports it under
-the names the tests have always used and adds what only tests need: `prod_overrides()`, which fills the placeholder
-ids of `Pulumi.prod.yaml` the way a user does with the README's `pulumi config set` lines.
+The engine part lives in `infra.offline` (the offline `check` command uses it too); this module re-exports the parts the
+tests import and adds what only tests need: `prod_overrides()`, which fills the placeholder ids of `Pulumi.prod.yaml`
+the way a user does with the README's `pulumi config set` lines, `capture_options()` and
+`assert_secret_everywhere()`.
 """
 
 from __future__ import annotations
@@ -14,24 +15,17 @@ from typing import Any, Callable, Mapping
 import pulumi
 import yaml
 
-from infra.offline import (  # noqa: F401 — re-exported: the tests' public API
+from infra.config_errors import PROJECT
+from infra.offline import (  # noqa: F401 — re-exported: what the tests import from here
     COMPUTED,
-    MAIN,
-    MOCK_ACCOUNT,
     MOCK_REGION,
-    SECRET_SIG,
-    RecordingMocks,
-    Resource,
     StackRun,
     contains_secret,
-    is_secret_value,
     run_stack,
     settle,
     unwrap,
 )
-from infra.stack_files import REPO_ROOT
-
-PROJECT = "profwise-redis"
+from infra.stack_files import REPO_ROOT  # noqa: F401 — re-exported
 
 
 # What a user sets with the README's `pulumi config set` lines in place of Pulumi.prod.yaml's REPLACE-ME ids.

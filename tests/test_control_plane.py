@@ -8,8 +8,12 @@ creates them (with their engine version) the way AWS lists them under DescribeCa
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+import time
 import uuid
-from typing import Any
+from typing import Any, Iterator
 
 import boto3
 import pytest
@@ -118,6 +122,45 @@ def test_an_unreachable_api_fails_within_the_timeout(aws_env):
     results = control_plane.run_checks(expected_for("pw-any"), endpoint_url=f"http://127.0.0.1:{free_port()}",
                                        timeout=1)
     assert results[0].status == "fail" and "Could not connect" in results[0].detail and results[0].seconds < 10
+
+
+def test_the_aws_client_is_bounded():
+    """What the README promises: connect and read timeouts, and at most 3 attempts (boto3's standard retry mode)."""
+    config = control_plane.client(REGION, 3.0, endpoint_url="http://127.0.0.1:1").meta.config
+    assert (config.connect_timeout, config.read_timeout) == (3.0, 3.0)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[tuple[str, list[socket.socket]]]:
+    """An endpoint that accepts connections and never answers (a hung API, a proxy that black-holes requests)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                accepted.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
+    stop.set()
+    thread.join()
+    for conn in [listener, *accepted]:
+        conn.close()
+
+
+def test_an_api_that_never_answers_fails_after_three_bounded_attempts(aws_env, silent_endpoint):
+    url, accepted = silent_endpoint
+    started = time.monotonic()
+    results = control_plane.run_checks(expected_for("pw-any"), endpoint_url=url, timeout=1)
+    elapsed = time.monotonic() - started
+    assert results[0].status == "fail" and "Read timeout" in results[0].detail, results[0]
+    assert len(accepted) == 3  # one connection per attempt
+    assert elapsed < 8, f"{elapsed:.1f}s: three 1 s read timeouts plus the standard mode's backoff (< 1 s, < 2 s)"
 
 
 def test_an_incomplete_description_is_a_failure_not_a_crash():

@@ -25,14 +25,9 @@ def verify_cli(*args: str, outputs: dict[str, Any] | None = None, env: dict[str,
                           env={**os.environ, **(env or {})})
 
 
-def dev_outputs(dev_run, port: int, **changes: Any) -> dict[str, Any]:
-    """The dev stack's outputs as `pulumi stack output --json --show-secrets` prints them, pointed at `port`."""
-    return {**dev_run.outputs, "port": port, **changes}
-
-
-def test_a_healthy_server_exits_0_with_a_table_and_no_password(dev_server, dev_run):
+def test_a_healthy_server_exits_0_with_a_table_and_no_password(dev_server, dev_outputs):
     server, password = dev_server
-    done = verify_cli("--outputs", "-", outputs=dev_outputs(dev_run, server.port))
+    done = verify_cli("--outputs", "-", outputs=dev_outputs(server.port))
     assert done.returncode == 0, done.stdout + done.stderr
     header, *rows = done.stdout.splitlines()
     assert header.split() == ["check", "status", "detail", "time"]
@@ -41,10 +36,10 @@ def test_a_healthy_server_exits_0_with_a_table_and_no_password(dev_server, dev_r
     assert password not in done.stdout + done.stderr  # app_env and url in the outputs carry it too
 
 
-def test_json_report_parses_and_a_failure_exits_1(dev_server, dev_run, tmp_path):
+def test_json_report_parses_and_a_failure_exits_1(dev_server, dev_outputs, tmp_path):
     server, password = dev_server
     outputs_file = tmp_path / "outputs.json"
-    outputs_file.write_text(json.dumps(dev_outputs(dev_run, server.port, password="Wrong-Password-1234567")))
+    outputs_file.write_text(json.dumps(dev_outputs(server.port, "Wrong-Password-1234567")))
     done = verify_cli("--json", "--outputs", str(outputs_file))
     assert done.returncode == 1
     report = json.loads(done.stdout)
@@ -54,12 +49,12 @@ def test_json_report_parses_and_a_failure_exits_1(dev_server, dev_run, tmp_path)
     assert "Wrong-Password-1234567" not in done.stdout + done.stderr and password not in done.stdout
 
 
-def test_a_frozen_server_fails_within_the_timeout(dev_server, dev_run):
+def test_a_frozen_server_fails_within_the_timeout(dev_server, dev_outputs):
     server, _ = dev_server
     server.signal(signal.SIGSTOP)
     try:
         started = time.monotonic()
-        done = verify_cli("--timeout", "1", "--outputs", "-", outputs=dev_outputs(dev_run, server.port), timeout=20)
+        done = verify_cli("--timeout", "1", "--outputs", "-", outputs=dev_outputs(server.port), timeout=20)
         elapsed = time.monotonic() - started
     finally:
         server.signal(signal.SIGCONT)
@@ -68,20 +63,23 @@ def test_a_frozen_server_fails_within_the_timeout(dev_server, dev_run):
     assert elapsed < 4, f"{elapsed:.1f}s for a 1s timeout (interpreter start-up included)"
 
 
-def test_an_unreachable_port_exits_1_fast(dev_run):
+@pytest.mark.parametrize("minimal", [False, True], ids=["dev outputs", "host, port and password only"])
+def test_an_unreachable_port_exits_1_fast(dev_outputs, minimal):
+    outputs = {"host": "127.0.0.1", "port": free_port(), "password": "x" * 20} if minimal else dev_outputs(free_port())
     started = time.monotonic()
-    done = verify_cli("--outputs", "-", outputs=dev_outputs(dev_run, free_port()))
+    done = verify_cli("--timeout", "2", "--outputs", "-", outputs=outputs)
     assert done.returncode == 1 and "Connection refused" in done.stdout
+    assert any(row.startswith("reachable ") and " FAIL " in row for row in done.stdout.splitlines()), done.stdout
     assert time.monotonic() - started < 4
 
 
-def test_tls_with_a_private_ca(dev_run, tmp_path, tls_files):
+def test_tls_with_a_private_ca(dev_run, dev_outputs, tmp_path, tls_files):
     from conftest import container_boot
     from redis_server import RedisServer
 
     conf, command, password = container_boot(dev_run)
     with RedisServer.from_container(conf, tmp_path / "redis", command, tls=tls_files) as server:
-        outputs = dev_outputs(dev_run, server.port, tls=True)
+        outputs = dev_outputs(server.port, password, tls=True)
         trusted = verify_cli("--ca-cert", str(tls_files.ca), "--outputs", "-", outputs=outputs)
         untrusted = verify_cli("--timeout", "2", "--outputs", "-", outputs=outputs)
     assert trusted.returncode == 0, trusted.stdout
@@ -106,6 +104,27 @@ def test_bad_usage_exits_2(args, outputs, message):
     assert done.stdout == ""
 
 
+@pytest.mark.parametrize(("args", "stdin", "message"), [
+    (("--outputs", "/nonexistent/outputs.json"), None, "cannot read outputs file"),
+    (("--outputs", "-"), "not json", "outputs are not JSON"),
+    ((), None, "one of the arguments --stack --outputs is required"),
+])
+def test_unreadable_or_missing_outputs_exit_2(args, stdin, message):
+    done = subprocess.run([sys.executable, "-m", "infra.cli", "verify", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=60, input=stdin)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert done.stdout == ""
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(dev_server, dev_outputs):
+    """`python -m infra.cli verify ... | head -1`: the pipe closes under the report."""
+    server, password = dev_server
+    done = subprocess.run(f"{sys.executable} -m infra.cli verify --outputs - | head -1", shell=True, cwd=REPO_ROOT,
+                          input=json.dumps(dev_outputs(server.port)), capture_output=True, text=True, timeout=60)
+    assert done.stdout.startswith("check")
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
 def test_the_control_plane_through_the_aws_endpoint(moto_endpoint, aws_env):
     secure, open_group = create_group(moto_endpoint), create_group(moto_endpoint, AtRestEncryptionEnabled=False,
                                                                    KmsKeyId=None, SnapshotRetentionLimit=0)
@@ -122,6 +141,6 @@ def test_the_control_plane_through_the_aws_endpoint(moto_endpoint, aws_env):
     assert "verification FAILED: aws_encryption_at_rest, aws_backups" in bad.stdout
 
 
-def test_control_plane_on_a_docker_stack_fails(dev_run):
-    done = verify_cli("--plane", "control", "--outputs", "-", outputs=dict(dev_run.outputs))
+def test_control_plane_on_a_docker_stack_fails(dev_outputs):
+    done = verify_cli("--plane", "control", "--outputs", "-", outputs=dev_outputs(6379))
     assert done.returncode == 1 and "only the elasticache backend" in done.stdout

@@ -18,8 +18,9 @@ import pytest
 from pulumi.runtime import mocks
 from pulumi.runtime.proto import callback_pb2, callback_pb2_grpc, resource_pb2
 
-from conftest import CONTAINER, container_boot
+from conftest import container_boot
 from infra import verify_hook
+from infra.contract import CONTAINER_TYPE, REPLICATION_GROUP_TYPE
 from infra.settings import parse_settings
 from infra.verify_settings import VerifySettings
 from redis_server import RedisServer, free_port
@@ -76,36 +77,63 @@ def invoke_after_create(seen: Recorder, type_: str) -> str:
     return asyncio.get_event_loop().run_until_complete(call())
 
 
-def deploy_dev(seen: Recorder, port: int, **overrides: Any):
+def deploy_dev(port: int, **overrides: Any):
     return run_stack("dev", overrides={"docker": {"hostPort": port}, **overrides})
 
 
 def test_the_container_is_bound_to_the_hook_after_create_and_update(recorder):
     run_stack("dev")
-    request, _ = recorder.registrations[CONTAINER]
+    request, _ = recorder.registrations[CONTAINER_TYPE]
     assert list(request.hooks.after_create) == [verify_hook.HOOK_NAME]
     assert list(request.hooks.after_update) == [verify_hook.HOOK_NAME]
     assert not request.hooks.before_create and not request.hooks.before_delete
-    others = [t for t, (req, _) in recorder.registrations.items() if t != CONTAINER and req.HasField("hooks")
+    others = [t for t, (req, _) in recorder.registrations.items() if t != CONTAINER_TYPE and req.HasField("hooks")
               and (req.hooks.after_create or req.hooks.after_update)]
     assert others == []
 
 
 def test_the_hook_passes_against_the_dev_config(recorder, tmp_path: Path):
     port = free_port()
-    run = deploy_dev(recorder, port)
+    run = deploy_dev(port)
     conf, command, _ = container_boot(run)
     with RedisServer.from_container(conf, tmp_path / "redis", command, port=port):
-        assert invoke_after_create(recorder, CONTAINER) == ""
+        assert invoke_after_create(recorder, CONTAINER_TYPE) == ""
+
+
+def report_rows(table: str) -> list[list[str]]:
+    """(check, status) of each row of a verification table, the header first; continuation lines skipped."""
+    return [line.split()[:2] for line in table.splitlines() if not line.startswith(" ")]
+
+
+def test_the_hook_logs_the_same_table_as_the_cli(recorder, tmp_path: Path, monkeypatch):
+    import pulumi
+
+    from test_verify_cli import verify_cli
+
+    logged: list[str] = []
+    monkeypatch.setattr(pulumi.log, "info", lambda message, *args, **kwargs: logged.append(message))
+    port = free_port()
+    run = deploy_dev(port)
+    conf, command, _ = container_boot(run)
+    with RedisServer.from_container(conf, tmp_path / "redis", command, port=port):
+        assert invoke_after_create(recorder, CONTAINER_TYPE) == ""
+        cli = verify_cli("--outputs", "-", outputs=dict(run.outputs))
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    (message,) = logged
+    title, table = message.split("\n", 1)
+    assert title == "post-deploy verification (data plane):"
+    assert table.splitlines()[0] == cli.stdout.splitlines()[0]  # the same header, the same columns
+    assert report_rows(table) == report_rows(cli.stdout)[:-1]  # the same checks and statuses (the CLI adds a summary)
+    assert ["round_trip", "pass"] in report_rows(table)
 
 
 def test_the_hook_fails_the_deployment_with_the_failed_checks_and_no_password(recorder, tmp_path: Path):
     port = free_port()
-    run = deploy_dev(recorder, port)
+    run = deploy_dev(port)
     conf, command, password = container_boot(run)
     conf = "\n".join(line for line in conf.splitlines() if not line.startswith("requirepass"))
     with RedisServer.from_container(conf, tmp_path / "redis", command, port=port):
-        error = invoke_after_create(recorder, CONTAINER)
+        error = invoke_after_create(recorder, CONTAINER_TYPE)
     assert "verification FAILED: auth_enforced" in error
     assert "AUTH is not enforced" in error
     assert password not in error
@@ -113,14 +141,14 @@ def test_the_hook_fails_the_deployment_with_the_failed_checks_and_no_password(re
 
 def test_an_unreachable_endpoint_fails_the_hook_after_the_bounded_wait(recorder):
     port = free_port()  # nothing listens there
-    deploy_dev(recorder, port, verify={"waitSeconds": 1, "timeout": 1})
-    error = invoke_after_create(recorder, CONTAINER)
+    deploy_dev(port, verify={"waitSeconds": 1, "timeout": 1})
+    error = invoke_after_create(recorder, CONTAINER_TYPE)
     assert "verification FAILED: reachable" in error and "Connection refused" in error
 
 
 def test_verify_disabled_registers_no_hook(recorder):
     run_stack("dev", overrides={"verify": {"enabled": False}})
-    request, _ = recorder.registrations[CONTAINER]
+    request, _ = recorder.registrations[CONTAINER_TYPE]
     assert verify_hook.HOOK_NAME not in recorder.hooks
     assert not request.hooks.after_create
 
@@ -140,16 +168,16 @@ def test_which_planes_the_deployer_checks(backend, verify, plane):
 
 
 @pytest.mark.parametrize(("type_", "id_", "outputs", "expected"), [
-    (verify_hook.CONTAINER, "c1", {"ports": [{"internal": 6379.0, "external": 6380.0, "ip": "127.0.0.1"}]},
+    (CONTAINER_TYPE, "c1", {"ports": [{"internal": 6379.0, "external": 6380.0, "ip": "127.0.0.1"}]},
      {"host": "127.0.0.1", "port": 6380}),
-    (verify_hook.CONTAINER, "c1", {"ports": [{"internal": 6379.0, "external": 6379.0, "ip": "0.0.0.0"}]},
+    (CONTAINER_TYPE, "c1", {"ports": [{"internal": 6379.0, "external": 6379.0, "ip": "0.0.0.0"}]},
      {"host": "127.0.0.1", "port": 6379}),
-    (verify_hook.CONTAINER, "c1", {"ports": [{"internal": 6379.0, "external": 6379.0, "ip": "::"}]},
+    (CONTAINER_TYPE, "c1", {"ports": [{"internal": 6379.0, "external": 6379.0, "ip": "::"}]},
      {"host": "::1", "port": 6379}),
-    (verify_hook.REPLICATION_GROUP, "profwise-redis",
+    (REPLICATION_GROUP_TYPE, "profwise-redis",
      {"primaryEndpointAddress": "master.x.cache.amazonaws.com", "port": 6379.0, "replicationGroupId": "profwise-redis"},
      {"host": "master.x.cache.amazonaws.com", "port": 6379, "replication_group_id": "profwise-redis"}),
-    (verify_hook.REPLICATION_GROUP, "rg", {"configurationEndpointAddress": "clustercfg.x", "primaryEndpointAddress": "",
+    (REPLICATION_GROUP_TYPE, "rg", {"configurationEndpointAddress": "clustercfg.x", "primaryEndpointAddress": "",
                                            "port": 6380.0},
      {"host": "clustercfg.x", "port": 6380, "replication_group_id": "rg"}),
     ("random:index/randomPassword:RandomPassword", "p", {"result": "x"}, {}),
@@ -171,9 +199,9 @@ def test_verify_settings_defaults_follow_the_backend():
     assert VerifySettings(from_deployer=True).data_plane_from_deployer("elasticache") is True
 
 
-# --- The prod shape: the hook on the replication group, control plane from the deployer, against moto. The
-# ElastiCache component arrives with its own issue, so the hook is called directly with what pulumi-aws reports
-# for a replication group after create; the program's expected values come through the same holder. ---
+# --- The prod shape: the hook on the replication group, control plane from the deployer, against moto. Here the hook
+# is called directly with what pulumi-aws reports for a replication group after create, and the expected values go
+# through the same holder the program fills; the last test runs the real prod program and binding. ---
 
 def prod_verifier(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> verify_hook.DeployVerifier:
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
@@ -193,7 +221,7 @@ def after_create(verifier: verify_hook.DeployVerifier, group_id: str, expected: 
                         settings={}, control_plane=control_plane)
         await verifier.after_deploy(pulumi.ResourceHookArgs(
             urn="urn:pulumi:prod::profwise-redis::aws:elasticache/replicationGroup:ReplicationGroup::redis-group",
-            id=group_id, name="redis-group", type=verify_hook.REPLICATION_GROUP,
+            id=group_id, name="redis-group", type=REPLICATION_GROUP_TYPE,
             new_outputs={"replicationGroupId": group_id, "primaryEndpointAddress": f"master.{group_id}.example",
                          "port": 6379.0, "atRestEncryptionEnabled": True}))
 
@@ -230,7 +258,7 @@ def test_expected_values_that_never_resolve_fail_after_a_bounded_wait(monkeypatc
         secret.set_result(False)
         verifier.expect(host=pulumi.Output(set(), loop.create_future(), known, secret))  # never resolves
         await verifier.after_deploy(pulumi.ResourceHookArgs(urn="urn", id="c1", name="redis-container",
-                                                            type=verify_hook.CONTAINER, new_outputs={}))
+                                                            type=CONTAINER_TYPE, new_outputs={}))
 
     with pytest.raises(verify_hook.VerificationFailed, match="must not depend on the verified resource"):
         run_on_own_loop(deploy())
@@ -244,10 +272,10 @@ def test_the_real_prod_program_binds_the_hook_to_the_group_and_feeds_it(recorder
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     run = run_stack("prod", overrides=prod_overrides())
-    request, _ = recorder.registrations[verify_hook.REPLICATION_GROUP]
+    request, _ = recorder.registrations[REPLICATION_GROUP_TYPE]
     assert list(request.hooks.after_create) == [verify_hook.HOOK_NAME]
     assert list(request.hooks.after_update) == [verify_hook.HOOK_NAME]
-    error = invoke_after_create(recorder, verify_hook.REPLICATION_GROUP)
+    error = invoke_after_create(recorder, REPLICATION_GROUP_TYPE)
     assert "must not depend on the verified resource" not in error
     assert "verification FAILED: aws_" in error and "profwise-redis-prod" in error  # moto has no such group
     assert run.outputs["password"] not in error
