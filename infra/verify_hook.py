@@ -16,13 +16,12 @@ Since Pulumi CLI 3.238 a failing after-hook fails `pulumi up` (pulumi/pulumi#229
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from typing import TYPE_CHECKING, Any, Mapping
 
 import pulumi
 
 from infra import contract
-from infra.settings import StackSettings
+from infra.settings import StackSettings, client_host
 
 if TYPE_CHECKING:  # the checks (and redis-py) load only when a hook runs, not on every program evaluation
     from infra import verify
@@ -42,16 +41,11 @@ def plane_for(stack: StackSettings) -> verify.Plane | None:
     return "all" if data and control else "data" if data else "control" if control else None
 
 
-def _client_host(address: str) -> str:
-    ip = ipaddress.ip_address(address)
-    return ("127.0.0.1" if ip.version == 4 else "::1") if ip.is_unspecified else str(ip)
-
-
 def resource_outputs(type_: str, id_: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
     """The contract values the hooked resource itself reports (numbers arrive as floats, protobuf's only number)."""
     if type_ == contract.CONTAINER_TYPE and outputs.get("ports"):
         published = outputs["ports"][0]
-        return {contract.HOST: _client_host(published.get("ip") or "127.0.0.1"),
+        return {contract.HOST: client_host(published.get("ip") or "127.0.0.1"),
                 contract.PORT: int(published.get("external") or published["internal"])}
     if type_ == contract.REPLICATION_GROUP_TYPE:
         host = outputs.get("configurationEndpointAddress") or outputs.get("primaryEndpointAddress")

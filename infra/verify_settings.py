@@ -8,14 +8,13 @@ checks run from inside the VPC with `python -m infra.cli verify`; `fromDeployer:
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
+
+from infra.models import Section
 
 
-class VerifySettings(BaseModel):
+class VerifySettings(Section):
     """`profwise-redis:verify` — the post-deploy verification hook."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
 
     enabled: bool = Field(True, description="Verify the endpoint after every create/update of the Redis resource; "
                           "a failed check fails `pulumi up`.")

@@ -9,7 +9,7 @@ from infra import contract, redis_conf
 from infra.docker_redis import CONTAINER_COMMAND, HEALTHCHECK, NETWORK_ALIAS
 from stack_harness import assert_secret_everywhere, contains_secret, run_stack, unwrap
 
-CONTAINER = "docker:index/container:Container"
+CONTAINER = contract.CONTAINER_TYPE
 PASSWORD = "Mock0Generated0Password0With0Forty0Chars"  # what the mock RandomPassword returns
 
 

@@ -18,7 +18,7 @@ from policy.rules import RULES, evaluate
 from stack_harness import (COMPUTED, MOCK_REGION, PROD_IDS, StackRun, assert_secret_everywhere, capture_options,
                            contains_secret, prod_overrides, run_stack, unwrap)
 
-GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+GROUP = contract.REPLICATION_GROUP_TYPE
 PARAMS = "aws:elasticache/parameterGroup:ParameterGroup"
 SG_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
