@@ -18,9 +18,10 @@ import time
 import pytest
 
 from conftest import container_boot
-from infra import loadtest
+from infra import checks_metrics, loadtest
 from infra.loadtest_keys import LoadTestError, check_room, cleanup
 from infra.loadtest_limits import diagnose
+from infra.latency import Histogram
 from infra.loadtest_worker import WorkerSpec, drive
 from ops_support import outputs_for, run_cli
 from redis_server import RedisServer, free_port
@@ -252,6 +253,16 @@ def test_diagnose_names_the_saturated_side(cpu, server, machine, expected):
 ])
 def test_judge(p99, errors, ops, expected):
     assert loadtest.judge(loadtest.Plan(p99_ms=50), p99, errors, ops) == expected
+
+
+def test_verify_reports_percentiles_as_loadtest_does():
+    """Both nearest-rank from the same histogram: p99 of 100 samples is the 99th value, not an interpolation."""
+    samples_ms = [0.1] * 98 + [5.0, 9.0]
+    hist = Histogram()
+    for ms in samples_ms:
+        hist.record(round(ms * 1000))
+    assert 5000 <= hist.percentile(99) <= 5005  # the 99th value, to the histogram's 0.1 %
+    assert "p50 0.10 ms, p99 5.00 ms" in checks_metrics.evaluate_latency(samples_ms)[1]
 
 
 def test_verify_does_not_import_the_loadtest_modules():
