@@ -18,26 +18,25 @@ from bench.harness import PY, REPO_ROOT, STOCK_CONF, alternating, interleaved, n
 from bench.harness import timed
 from bench.stats import Figure, Goal, Row, ratios
 from infra import redis_conf
+from infra.loadtest_limits import server_cpu_seconds
 from infra.redis_settings import RedisSettings
+from ops_support import outputs_for, write_outputs  # the tests' outputs builder (harness puts tests/ on the path)
 
 FLOOR = "import os, redis; redis.Redis(port=int(os.environ['BENCH_PORT']), password=os.environ['BENCH_PW']).ping()"
 
 
-def write_outputs(path: Path, port: int, password: str) -> Path:
-    """Stack outputs as `pulumi stack output --json --show-secrets` prints them for a dev stack on `port`."""
-    path.write_text(json.dumps({"backend": "docker", "host": "127.0.0.1", "port": port, "tls": False,
-                                "password": password, "settings": RedisSettings().effective()}))
-    path.chmod(0o600)
-    return path
+def dev_outputs(path: Path, server, password: str) -> str:  # noqa: ANN001
+    """Stack outputs as `pulumi stack output --json --show-secrets` prints them for a dev stack on `server`."""
+    return write_outputs(path, outputs_for(server, password, settings=RedisSettings().effective()))
 
 
 def verify_startup(runs: int, tmp: Path) -> list[Row]:
     password = secrets.token_hex(20)
     server = start_server(tmp / "verify", redis_conf.render(RedisSettings(), password))
     try:
-        outputs = write_outputs(tmp / "verify-outputs.json", server.port, password)
+        outputs = dev_outputs(tmp / "verify-outputs.json", server, password)
         env = {"BENCH_PORT": str(server.port), "BENCH_PW": password, "REDISCLI_AUTH": password}
-        verify = [PY, "-m", "infra.cli", "verify", "--outputs", str(outputs)]
+        verify = [PY, "-m", "infra.cli", "verify", "--outputs", outputs]
         _, code, last = timed(verify, env)
         samples = interleaved({"floor": [PY, "-c", FLOOR], "verify": verify,
                                "redis-cli": [need("redis-cli"), "-p", str(server.port), "ping"]}, runs, env)
@@ -90,9 +89,11 @@ def program_eval(runs: int) -> list[Row]:
     return rows
 
 
-def server_cpu_seconds(server) -> float:  # noqa: ANN001
-    cpu = server.client().info("cpu")
-    return float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"])
+def cpu_seconds(server) -> float:  # noqa: ANN001
+    seconds = server_cpu_seconds(server.client())  # the figure `loadtest` reports Redis's CPU from
+    if seconds is None:
+        raise RuntimeError(f"the bench server on port {server.port} reports no CPU time in INFO")
+    return seconds
 
 
 def config_cost(runs: int, tmp: Path, requests: int) -> list[Row]:
@@ -111,15 +112,15 @@ def config_cost(runs: int, tmp: Path, requests: int) -> list[Row]:
             for test in ("SET", "GET"):
                 for name in alternating(list(servers), round_):
                     server = servers[name]
-                    before = server_cpu_seconds(server)
+                    before = cpu_seconds(server)
                     rps[name, test].append(redis_benchmark(server.port, 50, requests, 100_000, 3, test)[test]["rps"])
-                    cpu_us[name, test].append((server_cpu_seconds(server) - before) / requests * 1e6)
+                    cpu_us[name, test].append((cpu_seconds(server) - before) / requests * 1e6)
     finally:
         for server in servers.values():
             server.stop()
     rows = []
     for test in ("SET", "GET"):
-        ours, stock, no_aof = rps["shipped", test], rps["stock", test], rps["no-aof", test]
+        ours, stock = rps["shipped", test], rps["stock", test]
         rows.append(Row("config", f"redis-benchmark {test}, 50 clients: shipped redis.conf",
                         ours=Figure(tuple(ours), " ops/s"), baseline=Figure(tuple(stock), " ops/s"),
                         baseline_name="stock defaults", ratio=ratios(ours, stock), goal=Goal(">=", 0.9)))
@@ -144,8 +145,8 @@ def capacity(runs: int, tmp: Path, connections: int, seconds: float) -> list[Row
     password, set_ratio, keys, value_bytes = secrets.token_hex(20), 0.1, 10_000, 512
     server = start_server(tmp / "capacity", redis_conf.render(RedisSettings(), password))
     admin = server.client(password)
-    outputs = write_outputs(tmp / "capacity-outputs.json", server.port, password)
-    command = [PY, "-m", "infra.cli", "loadtest", "--outputs", str(outputs), "--connections", str(connections),
+    outputs = dev_outputs(tmp / "capacity-outputs.json", server, password)
+    command = [PY, "-m", "infra.cli", "loadtest", "--outputs", outputs, "--connections", str(connections),
                "--seconds", str(seconds), "--set-ratio", str(set_ratio), "--keys", str(keys), "--value-bytes",
                str(value_bytes), "--json", "--quiet"]
     ours, theirs = [], []

@@ -11,7 +11,6 @@ every value, the RDB's own CRC64) before it gets its final name; only then are o
 from __future__ import annotations
 
 import hashlib
-import mmap
 import os
 import time
 from dataclasses import dataclass
@@ -130,10 +129,8 @@ def take(target: Target, dest: Path, label: str, keep_days: int, progress: Progr
 def _check(path: Path, size: int) -> rdb.Summary:
     if path.stat().st_size != size:
         raise BackupError(f"wrote {path.stat().st_size} bytes but the server announced {size}")
-    if size == 0:
-        raise BackupError("the server sent an empty snapshot")
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-        try:
+    try:
+        with rdb.mapped(path) as buf:
             return rdb.scan(buf)
-        except rdb.RdbError as error:
-            raise BackupError(f"the snapshot did not check out: {error}") from None
+    except rdb.RdbError as error:
+        raise BackupError(f"the snapshot did not check out: {error}") from None

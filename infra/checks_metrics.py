@@ -3,23 +3,22 @@ ratio, a latency sample, and cluster state.
 
 Evaluation is pure (`evaluate_*` take the `INFO` fields or samples and return `(status, detail)`), so thresholds are
 tested table-driven; the thin `CHECKS` wrappers read the live values through a `Probe`. Thresholds are the guide's
-alerting values: memory above 80 % of maxmemory, more than 10,000 connected clients, a hit rate below 80 %.
+alert lines from `infra.thresholds` (memory at 80 % of maxmemory, 10,000 connected clients, a hit rate below 80 %),
+shared with `health`; verify fails (or, for the hit ratio, warns) exactly where the guide raises an alert.
 """
 
 from __future__ import annotations
 
-import statistics
 import time
 from typing import Any, Callable, Mapping, Sequence
 
 import redis
 
+from infra.latency import Histogram
 from infra.redis_settings import format_size
+from infra.thresholds import CLIENTS_LIMIT, HIT_RATIO_ALERT, MEMORY_LIMIT, evaluate_persistence
 from infra.verify import FAIL, PASS, SKIP, WARN
 
-MEMORY_LIMIT = 0.80
-CLIENTS_LIMIT = 10_000
-HIT_RATIO_FLOOR = 0.80
 MIN_LOOKUPS = 1_000  # below this many reads a hit ratio says nothing about the workload (a fresh cache has none)
 LATENCY_SAMPLES = 300
 CLUSTER_SLOTS = 16_384
@@ -31,20 +30,6 @@ def human_size(n_bytes: int) -> str:
         if n_bytes >= size:
             return f"{n_bytes / size:.1f} {unit}"
     return f"{n_bytes} B"
-
-
-def evaluate_persistence(info: Mapping[str, Any]) -> Outcome:
-    problems, seen = [], []
-    for field, applies in (("rdb_last_bgsave_status", True), ("aof_last_write_status", bool(info.get("aof_enabled")))):
-        if not applies:
-            continue
-        value = info.get(field, "missing")
-        seen.append(f"{field}={value}")
-        if value != "ok":
-            problems.append(f"{field} is {value}")
-    if problems:
-        return FAIL, "; ".join(problems) + ": the last write to disk failed (disk full or not writable?)"
-    return PASS, ", ".join(seen)
 
 
 def evaluate_memory(info: Mapping[str, Any]) -> Outcome:
@@ -72,14 +57,18 @@ def evaluate_key_metrics(stats: Mapping[str, Any]) -> Outcome:
     detail = f"evicted_keys={evicted}, {ratio}"
     if evicted:
         return WARN, f"{detail}: keys are being evicted, maxmemory is too small for the working set"
-    if lookups >= MIN_LOOKUPS and hits / lookups < HIT_RATIO_FLOOR:
-        return WARN, f"{detail}: below {HIT_RATIO_FLOOR:.0%}, the cache is not saving many reads"
+    if lookups >= MIN_LOOKUPS and hits / lookups < HIT_RATIO_ALERT:
+        return WARN, f"{detail}: below {HIT_RATIO_ALERT:.0%}, the cache is not saving many reads"
     return PASS, detail
 
 
 def evaluate_latency(samples_ms: Sequence[float]) -> Outcome:
-    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
-    return PASS, f"PING p50 {cuts[49]:.2f} ms, p99 {cuts[98]:.2f} ms over {len(samples_ms)} samples"
+    """Nearest-rank percentiles from the same histogram `loadtest` reports with, so both mean the same by p99."""
+    hist = Histogram()
+    for ms in samples_ms:
+        hist.record(round(ms * 1000))
+    p50, p99 = hist.percentile(50) / 1000, hist.percentile(99) / 1000
+    return PASS, f"PING p50 {p50:.2f} ms, p99 {p99:.2f} ms over {len(samples_ms)} samples"
 
 
 def evaluate_cluster(enabled: bool, expected: bool, cluster_info: Mapping[str, Any] | None) -> Outcome:

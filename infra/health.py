@@ -2,9 +2,12 @@
 
 `collect` reads `INFO` and `SLOWLOG GET` (both read-only, both in REQUIRED_COMMANDS); `evaluate` is a pure function
 of what was read, the stack's `settings` output and the backend, so the thresholds are tested without a server.
-Thresholds are the guide's key-metrics table (memory < 80 % of maxmemory, hit ratio > 85 %, clients < 10,000; the
-same numbers as the prod stack's CloudWatch alarms); the warn bands below them are ours, named in THRESHOLDS.
-Slow-log entries show the command and its first argument only: later arguments are cached values, maybe personal.
+Every band comes from `infra.thresholds`, which `verify` reads too: memory passes below the guide's 80 % alert line
+(where verify fails) and fails from 95 %; clients warn from 8,000 and fail at the guide's 10,000 (as verify); the hit
+ratio passes above the guide's 85 % and fails at 70 % — the alert line of verify and the CloudWatch alarm, 80 %, lies
+in the warn band. The bands beyond the guide's lines are ours, spelled out in THRESHOLDS. The persistence status
+fields are judged by the same function as verify's `persistence` check. Slow-log entries show the command and its
+first argument only: later arguments are cached values, maybe personal.
 """
 
 from __future__ import annotations
@@ -15,19 +18,28 @@ from typing import Any, Mapping, cast
 
 import redis
 
+from infra.thresholds import (CLIENTS_LIMIT, CLIENTS_WARN, HIT_RATIO_FAIL, HIT_RATIO_TARGET, MEMORY_CRITICAL,
+                              MEMORY_LIMIT, evaluate_persistence)
 from infra.verify import FAIL, PASS, SKIP, WARN
 
 SLOWLOG_FETCH = 128  # the shipped slowlog-max-len: read them all, show the slowest
 SLOWEST_SHOWN = 10
 DEFAULT_SAVE_INTERVAL = 900  # the guide's longest save point (900 s / 1 change)
 
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f} %"
+
+
 THRESHOLDS = {
-    "memory": "pass < 80 % of maxmemory, warn < 95 %, fail from 95 %",
-    "hit_ratio": "pass > 85 %, warn > 70 %, fail from 70 % down",
-    "clients": "pass < 8,000, warn < 10,000, fail from 10,000",
+    "memory": f"pass < {_pct(MEMORY_LIMIT)} of maxmemory, warn < {_pct(MEMORY_CRITICAL)}, "
+              f"fail from {_pct(MEMORY_CRITICAL)}",
+    "hit_ratio": f"pass > {_pct(HIT_RATIO_TARGET)}, warn > {_pct(HIT_RATIO_FAIL)}, "
+                 f"fail from {_pct(HIT_RATIO_FAIL)} down",
+    "clients": f"pass < {CLIENTS_WARN:,}, warn < {CLIENTS_LIMIT:,}, fail from {CLIENTS_LIMIT:,}",
     "evicted_keys": "pass when 0 (evictions mean maxmemory is smaller than the working set)",
     "expired_keys": "informational",
-    "persistence": "AOF on (as the stack promises) and last AOF write / RDB save / rewrite ok",
+    "persistence": "AOF on (as the stack promises) and last AOF write / RDB save ok (a failed rewrite warns)",
     "last_save": "unsaved changes no older than the longest save point (+60 s)",
     "slow_log": "pass when no command was logged as slow",
 }
@@ -107,23 +119,24 @@ def _memory(info: Mapping[str, Any]) -> Metric:
     if not limit:
         return Metric("memory", f"{used / 2**20:.1f} MiB of unlimited", WARN, THRESHOLDS["memory"],
                       "no maxmemory: Redis grows until the host runs out (set redis.maxmemory)")
-    share = 100 * used / limit
-    return Metric("memory", f"{share:.1f} % ({used / 2**20:.1f} of {limit / 2**20:.0f} MiB)",
-                  _band(share, 80, 95), THRESHOLDS["memory"])
+    share = used / limit
+    return Metric("memory", f"{100 * share:.1f} % ({used / 2**20:.1f} of {limit / 2**20:.0f} MiB)",
+                  _band(share, MEMORY_LIMIT, MEMORY_CRITICAL), THRESHOLDS["memory"])
 
 
 def _hit_ratio(info: Mapping[str, Any]) -> Metric:
     hits, misses = int(info.get("keyspace_hits", 0)), int(info.get("keyspace_misses", 0))
     if hits + misses == 0:
         return Metric("hit_ratio", "n/a", SKIP, THRESHOLDS["hit_ratio"], "no reads since the server started")
-    ratio = 100 * hits / (hits + misses)
-    status = PASS if ratio > 85 else WARN if ratio > 70 else FAIL
-    return Metric("hit_ratio", f"{ratio:.1f} % ({hits:,} hits, {misses:,} misses)", status, THRESHOLDS["hit_ratio"])
+    ratio = hits / (hits + misses)
+    status = PASS if ratio > HIT_RATIO_TARGET else WARN if ratio > HIT_RATIO_FAIL else FAIL
+    return Metric("hit_ratio", f"{100 * ratio:.1f} % ({hits:,} hits, {misses:,} misses)", status,
+                  THRESHOLDS["hit_ratio"])
 
 
 def _clients(info: Mapping[str, Any]) -> Metric:
     clients = int(info.get("connected_clients", 0))
-    return Metric("clients", f"{clients:,}", _band(clients, 8_000, 10_000), THRESHOLDS["clients"])
+    return Metric("clients", f"{clients:,}", _band(clients, CLIENTS_WARN, CLIENTS_LIMIT), THRESHOLDS["clients"])
 
 
 def _persistence(info: Mapping[str, Any], settings: Mapping[str, Any], backend: str, now: float) -> list[Metric]:
@@ -132,17 +145,14 @@ def _persistence(info: Mapping[str, Any], settings: Mapping[str, Any], backend: 
         return [Metric("persistence", "managed", SKIP, THRESHOLDS["persistence"], note),
                 Metric("last_save", "managed", SKIP, THRESHOLDS["last_save"], note)]
     aof_on = bool(info.get("aof_enabled"))
-    failures = [f"{k}={info.get(k)}" for k in ("aof_last_write_status", "rdb_last_bgsave_status",
-                                               "aof_last_bgrewrite_status") if info.get(k, "ok") != "ok"]
-    if failures:
-        status, detail = FAIL, "; ".join(failures) + ": check the server's log and disk space"
-    elif not aof_on:
+    status, detail = evaluate_persistence(info)
+    if status == PASS:
+        detail = ""  # the fields are all ok: the value column says enough
+    if status != FAIL and not aof_on:
         promised = settings.get("appendonly", True)
         status = FAIL if promised else WARN
         detail = "AOF is off but the stack promises it" if promised else "AOF off: a crash loses writes since the " \
                                                                           "last RDB save"
-    else:
-        status, detail = PASS, ""
     persistence = Metric("persistence", f"aof={'on' if aof_on else 'off'}", status, THRESHOLDS["persistence"], detail)
 
     points = settings.get("save", [[DEFAULT_SAVE_INTERVAL, 1]])

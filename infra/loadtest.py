@@ -19,14 +19,16 @@ import queue as queue_module
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from infra.latency import Histogram
 from infra.loadtest_keys import LoadTestError, check_room, cleanup, prefill
-from infra.loadtest_limits import busy_share, diagnose, machine_cpu_ticks, raise_fd_limit
+from infra.loadtest_limits import busy_share, diagnose, machine_cpu_ticks, raise_fd_limit, server_cpu_seconds
 from infra.loadtest_worker import WorkerSpec, main as worker_main
+from infra.verify import Target, scrub
 
-__all__ = ["LoadTestError", "Plan", "Result", "cleanup", "diagnose", "judge", "problems", "run"]
+__all__ = ["LoadTestError", "Plan", "Result", "judge", "problems", "run"]
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -39,8 +41,6 @@ class Plan:
     ttl: int = 300
     workers: int = 0  # 0: one per core, at most one per connection
     p99_ms: float = 50.0
-    timeout: float = 5.0
-    ca_cert: str | None = None
 
     def worker_count(self) -> int:
         return max(1, min(self.workers or (os.cpu_count() or 1), self.connections))
@@ -58,7 +58,6 @@ def problems(plan: Plan) -> list[str]:
         (1 <= plan.ttl <= 86_400, "--ttl must be between 1 and 86400 seconds"),
         (0 <= plan.workers <= 256, "--workers must be between 0 (one per core) and 256"),
         (plan.p99_ms > 0, "--p99-ms must be above 0"),
-        (plan.timeout > 0, "--timeout must be above 0"),
     ]
     return [message for ok, message in rules if not ok]
 
@@ -101,53 +100,45 @@ def judge(plan: Plan, p99_ms: float, errors: int, ops: int) -> list[str]:
     return failures
 
 
-def _connect(target: Any, plan: Plan) -> tuple[Any, dict[str, Any]]:
-    kwargs = {"ssl_ca_certs": plan.ca_cert} if target.tls and plan.ca_cert else {}
-    client = target.client(target.password, **kwargs)
+def _connect(target: Target) -> tuple[Any, dict[str, Any]]:
+    client = target.client(target.password)  # TLS with the target's --ca-cert, --timeout on every read
     try:
-        return client, client.info()
+        return client, cast(dict[str, Any], client.info())
     except Exception as error:  # noqa: BLE001 — the message names what failed, without the password
         client.close()
-        raise LoadTestError(f"cannot use {target.host}:{target.port}: {type(error).__name__}: "
-                            f"{str(error).replace(target.password, '***')}") from None
-
-
-def _server_cpu_seconds(client: Any) -> float | None:
-    try:
-        cpu = client.info("cpu")
-        return float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"])
-    except Exception:  # noqa: BLE001 — a managed service may hide it; the report then says "unknown"
-        return None
+        raise LoadTestError(scrub(f"cannot use {target.host}:{target.port}: {type(error).__name__}: {error}",
+                                  target.password)) from None
 
 
 Progress = Callable[[float, int, int], None]  # (seconds into the measured run, ops so far, errors so far)
 
 
-def run(target: Any, plan: Plan, progress: Progress | None = None) -> Result:
-    """Run the load test against `target` (a `verify.Target`); raises LoadTestError when it cannot run at all."""
+def run(target: Target, plan: Plan, progress: Progress | None = None) -> Result:
+    """Run the load test against `target` (its timeout bounds connects and replies, its ca_cert verifies TLS);
+    raises LoadTestError when it cannot run at all."""
     workers = plan.worker_count()
     raise_fd_limit(-(-plan.connections // workers) + 64)
     prefix = f"loadtest:{secrets.token_hex(6)}:"
-    client, info = _connect(target, plan)
+    client, info = _connect(target)
     check_room(info, plan, prefix)
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding sockets; same on Linux and macOS
     messages, go = ctx.Queue(), ctx.Event()
     shares = [plan.connections // workers + (i < plan.connections % workers) for i in range(workers)]
     procs = [ctx.Process(target=worker_main, daemon=True, args=(WorkerSpec(
-        target.host, target.port, target.password, target.tls, plan.ca_cert, prefix, share, plan.keys,
-        plan.value_bytes, plan.ttl, plan.set_ratio, plan.seconds, plan.warmup, plan.timeout, seed=i * 7919 + 1),
+        target.host, target.port, target.password, target.tls, target.ca_cert, prefix, share, plan.keys,
+        plan.value_bytes, plan.ttl, plan.set_ratio, plan.seconds, plan.warmup, target.timeout, seed=i * 7919 + 1),
         i, messages, go)) for i, share in enumerate(shares)]
     try:
         prefill(client, plan, prefix)
         for proc in procs:
             proc.start()
-        done, cpu = _gather(plan, procs, messages, go, client, progress)
+        done, cpu = _gather(plan, target.timeout, procs, messages, go, client, progress)
     finally:
         for proc in procs:
             if proc.pid is not None:
                 # Started workers finish within --timeout of their deadline; ones still waiting for the start
                 # signal (the run was refused or interrupted) have nothing to finish.
-                proc.join(timeout=plan.timeout + 5 if go.is_set() else 0.5)
+                proc.join(timeout=target.timeout + 5 if go.is_set() else 0.5)
                 if proc.is_alive():
                     proc.kill()
         cleaned = _cleanup_quietly(client, prefix)
@@ -163,10 +154,10 @@ def _cleanup_quietly(client: Any, prefix: str) -> int:
         return -1
 
 
-def _gather(plan: Plan, procs: list, messages: Any, go: Any, client: Any,
+def _gather(plan: Plan, timeout: float, procs: list, messages: Any, go: Any, client: Any,
             progress: Progress | None) -> tuple[dict, dict]:
     ready: dict[int, tuple] = {}
-    deadline = time.monotonic() + 60 + plan.timeout
+    deadline = time.monotonic() + 60 + timeout
     while len(ready) < len(procs):
         message = _next(messages, deadline, procs)
         if message[0] == "ready":
@@ -177,10 +168,10 @@ def _gather(plan: Plan, procs: list, messages: Any, go: Any, client: Any,
         raise LoadTestError(f"only {opened} of {plan.connections} connections opened: {'; '.join(samples[:3])}")
     go.set()
     time.sleep(plan.warmup)
-    cpu_before, ticks_before, started = _server_cpu_seconds(client), machine_cpu_ticks(), time.monotonic()
+    cpu_before, ticks_before, started = server_cpu_seconds(client), machine_cpu_ticks(), time.monotonic()
     counts: dict[int, tuple[int, int]] = {}
     done: dict[int, dict] = {}
-    deadline = started + plan.seconds + plan.timeout + 30
+    deadline = started + plan.seconds + timeout + 30
     while len(done) < len(procs):
         kind, index, *rest = _next(messages, deadline, procs)
         if kind == "progress":
@@ -190,7 +181,7 @@ def _gather(plan: Plan, procs: list, messages: Any, go: Any, client: Any,
                          sum(c[1] for c in counts.values()))
         elif kind == "done":
             done[index] = rest[0]
-    cpu_after, ticks_after = _server_cpu_seconds(client), machine_cpu_ticks()
+    cpu_after, ticks_after = server_cpu_seconds(client), machine_cpu_ticks()
     elapsed = max(r["seconds"] for r in done.values())
     server_cpu = None if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) / elapsed
     return done, {"server": server_cpu, "machine": busy_share(ticks_before, ticks_after)}

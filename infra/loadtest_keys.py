@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-MEMORY_HEADROOM = 0.8  # the guide's alert threshold: the test data must not push Redis past 80 % of maxmemory
+from infra.thresholds import MEMORY_LIMIT  # the guide's alert line: the test data must not push Redis past it
+
 KEY_OVERHEAD_BYTES = 100  # per-key bookkeeping beside key and value (dictEntry, robj, expire entry), rounded up
 
 
@@ -29,9 +30,10 @@ def check_room(info: dict[str, Any], plan: Any, prefix: str) -> None:
         raise LoadTestError("the server runs in cluster mode; loadtest drives a single (non-cluster) endpoint")
     planned = plan.keys * (plan.value_bytes + len(prefix) + 8 + KEY_OVERHEAD_BYTES)
     maxmemory, used = int(info.get("maxmemory", 0)), int(info.get("used_memory", 0))
-    if maxmemory and used + planned > MEMORY_HEADROOM * maxmemory:
-        raise LoadTestError(f"the test data (~{planned / 2**20:.1f} MiB) would take Redis past 80 % of maxmemory "
-                            f"({used / 2**20:.1f} of {maxmemory / 2**20:.1f} MiB used) and evict the app's keys: "
+    if maxmemory and used + planned > MEMORY_LIMIT * maxmemory:
+        raise LoadTestError(f"the test data (~{planned / 2**20:.1f} MiB) would take Redis past "
+                            f"{100 * MEMORY_LIMIT:.0f} % of maxmemory ({used / 2**20:.1f} of "
+                            f"{maxmemory / 2**20:.1f} MiB used) and evict the app's keys: "
                             "lower --keys or --value-bytes")
 
 

@@ -8,6 +8,7 @@ saturated, so a report never presents a generator limit as the server's capacity
 from __future__ import annotations
 
 import resource
+from typing import Any
 
 from infra.loadtest_keys import LoadTestError
 
@@ -34,6 +35,15 @@ def machine_cpu_ticks() -> tuple[int, int] | None:
         return None
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
     return sum(fields) - idle, sum(fields)
+
+
+def server_cpu_seconds(client: Any) -> float | None:
+    """Redis's own CPU time so far (all its threads, from INFO cpu); None where a managed service hides it."""
+    try:
+        cpu = client.info("cpu")
+        return float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"])
+    except Exception:  # noqa: BLE001 — the report then says "unknown"
+        return None
 
 
 def busy_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.latency import Histogram
+from infra.verify import scrub
 
 LAG_PROBE_S = 0.02
 CONNECT_CONCURRENCY = 64  # bounded so 1000 simultaneous SYNs do not overflow the server's listen backlog
@@ -57,7 +58,7 @@ class Stats:
     def error(self, error: BaseException, password: str) -> None:
         self.errors += 1  # counted during the warm-up too: a failure is a failure
         if len(self.samples) < 5:
-            self.samples.append(f"{type(error).__name__}: {error}".replace(password, "***"))
+            self.samples.append(scrub(f"{type(error).__name__}: {error}", password))
 
 
 def connection(spec: WorkerSpec) -> Any:
@@ -138,7 +139,7 @@ async def drive(spec: WorkerSpec, index: int, queue: Any, go: Any) -> None:
                 await conn.connect()
                 return True
             except Exception as error:  # noqa: BLE001 — reported to the parent, which fails the run
-                st.samples.append(f"connect: {type(error).__name__}: {error}".replace(spec.password, "***"))
+                st.samples.append(scrub(f"connect: {type(error).__name__}: {error}", spec.password))
                 return False
 
     opened = sum(await asyncio.gather(*(open_one(c) for c in conns)))

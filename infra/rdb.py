@@ -9,13 +9,17 @@ target server then checks each payload's version and CRC itself. Module values a
 
 from __future__ import annotations
 
+import contextlib
+import mmap
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterator
 
 from infra.rdb_reader import Buffer, RdbError, Reader, crc64, lzf_decompress
 
-__all__ = ["RdbError", "crc64", "lzf_decompress", "Key", "Function", "Summary", "records", "scan", "version_of"]
+__all__ = ["RdbError", "crc64", "lzf_decompress", "Key", "Function", "Summary", "mapped", "records", "scan",
+           "version_of"]
 
 MAX_VERSION = 12  # Redis 7.4 / 8.0 (src/rdb.h RDB_VERSION)
 # Which Redis writes which RDB version (redis src/rdb.h history), for error messages.
@@ -61,6 +65,16 @@ class Summary:
     types: dict[str, int] = field(default_factory=dict)
     functions: int = 0
     checksum: str = "absent"  # "ok" or "absent" (rdbchecksum no writes zeros); a mismatch raises
+
+
+@contextlib.contextmanager
+def mapped(path: Path) -> Iterator[mmap.mmap]:
+    """The file memory-mapped read-only: a large backup is walked without being copied into memory. An empty file
+    (which mmap cannot map) is refused as not a snapshot at all."""
+    if path.stat().st_size == 0:
+        raise RdbError(f"{path.name} is empty: not an RDB snapshot")
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        yield data
 
 
 def version_of(buf: Buffer) -> int:

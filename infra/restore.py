@@ -6,12 +6,12 @@ each key's RDB encoding is replayed with `RESTORE key 0 payload ABSTTL` (+ IDLET
 logs to its AOF like any write. No local redis-server is needed, so the local server's version does not matter (the
 Debian 7.0 here cannot read the RDB v11 that the dev image, Redis 7.2, writes); the *target* checks every payload's
 version and CRC itself, and a one-key probe refuses an incompatible target before anything is written. Afterwards an
-AOF rewrite (or, with AOF off, a BGSAVE) is awaited, so the restore is on disk when the command returns.
+AOF rewrite (or, with AOF off, a BGSAVE) is awaited, so the restore is on disk when the command returns. `run` keeps
+these steps in the only safe order; the `restore` command only asks for confirmation and prints the result.
 """
 
 from __future__ import annotations
 
-import contextlib
 import mmap
 import secrets
 import time
@@ -39,21 +39,49 @@ class TargetState:
     aof_enabled: bool
 
 
+class Cancelled(RestoreError):
+    """The operator did not confirm; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a restore is about to do, shown to the operator before anything is written."""
+    path: Path
+    manifest: dict[str, Any] | None
+    summary: rdb.Summary
+    target: TargetState
+    replace: bool
+
+
 @dataclass(frozen=True)
 class RestoreResult:
     restored: int
     skipped_expired: int
     functions: int
     persisted: str
+    target_keys: int
 
 
-@contextlib.contextmanager
-def mapped(path: Path) -> Iterator[mmap.mmap]:
-    """The backup, memory-mapped read-only: large files are walked without being copied into memory."""
-    if path.stat().st_size == 0:
-        raise RestoreError(f"{path.name} is empty")
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        yield data
+def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = False,
+        confirm: Callable[[Plan], bool] = lambda _: True, progress: Callable[[str], None] = lambda _: None,
+        now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> RestoreResult:
+    """Check the file, refuse a target holding keys (unless `force`: same-named keys are replaced, others stay), ask
+    `confirm`, probe that the target reads the backup's RDB version, replay, then wait until it is on disk. Nothing is
+    written before the probe, and the probe writes only its own throwaway key."""
+    manifest, summary = check_file(path, use_manifest=use_manifest)
+    client = target.client(target.password)
+    state = target_state(client)
+    if state.keys and not force:
+        raise RestoreError(f"the target already holds {state.keys:,} keys; refusing to mix a backup into live data. "
+                           "Pass --force to restore anyway (keys of the same name are replaced, others stay: "
+                           "FLUSHALL is disabled on these servers by design)")
+    if not confirm(Plan(path, manifest, summary, state, replace=force)):
+        raise Cancelled("restore cancelled; nothing was written")
+    probe_version(client, summary.version, state.version)
+    with rdb.mapped(path) as data:
+        restored, expired, functions = replay(target, data, replace=force, progress=progress, now_ms=now_ms)
+    persisted = persist(client, state.aof_enabled)
+    return RestoreResult(restored, expired, functions, persisted, target_state(client).keys)
 
 
 def check_file(path: Path, *, use_manifest: bool = True) -> tuple[dict[str, Any] | None, rdb.Summary]:
@@ -73,7 +101,7 @@ def check_file(path: Path, *, use_manifest: bool = True) -> tuple[dict[str, Any]
                                f"({str(manifest.get('sha256'))[:16]}…): the file is corrupted or was changed; "
                                "restore another backup")
     try:
-        with mapped(path) as data:
+        with rdb.mapped(path) as data:
             summary = rdb.scan(data)
     except rdb.RdbError as error:
         raise RestoreError(f"{path.name}: {error}") from None

@@ -1,11 +1,13 @@
 """Helpers for the operations tests: stack outputs for a real server, the CLI as a subprocess, and a dataset of
-every Redis type (small and large encodings, TTLs, awkward key names) with a way to capture it for comparison."""
+every Redis type (small and large encodings, TTLs, awkward key names, a function library, a key with a known access
+record) with a way to capture it for comparison."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,19 @@ import redis
 from stack_harness import REPO_ROOT
 
 TTL_TOLERANCE_MS = 10_000
+LIBRARY = b"#!lua name=profwise\nredis.register_function('answer', function() return 42 end)"
+# The access record RESTORE can carry: IDLETIME under an LRU eviction policy, FREQ under LFU (Redis keeps, saves and
+# accepts only the one its policy uses). Idle time is compared in whole hours, far from a boundary: 24.5 h.
+KNOWN_IDLE_SECONDS = 88_200
+KNOWN_FREQ = 200
+FREQ_TOLERANCE = 2  # the LFU counter decays by one per minute (lfu-decay-time 1)
 
 
 def outputs_for(server, password: str, dev_run=None, **extra: Any) -> dict[str, Any]:
-    outputs = {"backend": "docker", "host": "127.0.0.1", "port": server.port, "tls": False, "password": password}
+    """The stack outputs of a dev stack served by `server` (a RedisServer, or just a port where nothing may run)."""
+    port = server if isinstance(server, int) else server.port
+    outputs = {"backend": "docker", "host": "127.0.0.1", "port": port, "tls": bool(getattr(server, "tls", None)),
+               "password": password}
     if dev_run is not None:
         outputs["settings"] = dev_run.outputs["settings"]
     outputs.update(extra)
@@ -26,12 +37,27 @@ def outputs_for(server, password: str, dev_run=None, **extra: Any) -> dict[str, 
 
 def write_outputs(path: Path, outputs: dict[str, Any]) -> str:
     path.write_text(json.dumps(outputs))
+    path.chmod(0o600)  # it holds the password
     return str(path)
 
 
-def run_cli(*args: str, stdin: str | None = None, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "infra.cli", *args], input=stdin, capture_output=True, text=True,
-                          cwd=REPO_ROOT, timeout=timeout, **kwargs)
+# The child sets its own umask / open-files limit, then runs the CLI as `-m infra.cli` would. Never preexec_fn: it
+# runs Python in the forked child before exec, and forking a test process whose gRPC threads (the Pulumi mock engine)
+# are running can abort that child (seen: "epoll_wait error: Bad file descriptor", exit -6).
+CHILD = ("import os, resource, runpy, sys; umask, nofile = {umask!r}, {nofile!r}\n"
+         "if umask is not None: os.umask(umask)\n"
+         "if nofile is not None: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)\n"
+         "runpy.run_module('infra.cli', run_name='__main__', alter_sys=True)")
+
+
+def run_cli(*args: str, stdin: str | None = None, timeout: float = 120, umask: int | None = None,
+            nofile: tuple[int, int] | None = None, **kwargs) -> subprocess.CompletedProcess[str]:
+    """`python -m infra.cli ARGS` from the repository root; `umask` and `nofile` (soft, hard) as a user's shell sets
+    them."""
+    command = [sys.executable, "-m", "infra.cli"] if umask is None and nofile is None else \
+        [sys.executable, "-c", CHILD.format(umask=umask, nofile=nofile)]
+    return subprocess.run([*command, *args], input=stdin, capture_output=True, text=True, cwd=REPO_ROOT,
+                          timeout=timeout, **kwargs)
 
 
 def fill(client: redis.Redis, n_strings: int = 9_000) -> int:
@@ -68,7 +94,15 @@ def fill(client: redis.Redis, n_strings: int = 9_000) -> int:
     client.xack("stream:a", "workers", *[e[0] for e in client.xrange("stream:a", count=10)])
     client.xdel("stream:b", client.xrange("stream:b", count=1)[0][0])
     client.expire("stream:b", 5000)
+    client.function_load(LIBRARY)
+    lfu = _lfu(client)
+    client.restore("meta:access", 0, client.dump("str:0"), idletime=None if lfu else KNOWN_IDLE_SECONDS,
+                   frequency=KNOWN_FREQ if lfu else None)
     return client.dbsize()
+
+
+def _lfu(client: redis.Redis) -> bool:
+    return "lfu" in client.info("memory")["maxmemory_policy"]
 
 
 def _value(client: redis.Redis, key: bytes, kind: bytes) -> Any:
@@ -93,24 +127,41 @@ def _value(client: redis.Redis, key: bytes, kind: bytes) -> Any:
     raise AssertionError(f"unexpected type {kind!r} for {key!r}")
 
 
-def capture(client: redis.Redis) -> dict[bytes, tuple[bytes, Any, int]]:
-    """key -> (type, value, pttl) for every key of db 0."""
+@dataclass(frozen=True)
+class State:
+    """Every key of db 0 -> (type, value, pttl, access), and the function libraries (name, code)."""
+    keys: dict[bytes, tuple[bytes, Any, int, int]]
+    functions: list[tuple[bytes, bytes]]
+
+
+def capture(client: redis.Redis) -> State:
+    """Types, TTLs and access records are read before any value: reading a value counts as an access."""
+    lfu = _lfu(client)
     keys = list(client.scan_iter(count=1000))
     pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.type(key)
         pipe.pttl(key)
+        pipe.execute_command("OBJECT", "FREQ" if lfu else "IDLETIME", key)
     meta = pipe.execute()
-    return {key: (meta[2 * i], _value(client, key, meta[2 * i]), meta[2 * i + 1]) for i, key in enumerate(keys)}
+    captured = {}
+    for i, key in enumerate(keys):
+        kind, pttl, access = meta[3 * i:3 * i + 3]
+        captured[key] = (kind, _value(client, key, kind), pttl, access if lfu else access // 3600)
+    libraries = [dict(zip(lib[::2], lib[1::2], strict=True)) for lib in
+                 client.execute_command("FUNCTION", "LIST", "WITHCODE")]
+    return State(captured, sorted((lib[b"library_name"], lib[b"library_code"]) for lib in libraries))
 
 
-def assert_same(expected: dict[bytes, tuple[bytes, Any, int]], actual: dict[bytes, tuple[bytes, Any, int]]) -> None:
-    assert set(actual) == set(expected), f"missing {len(set(expected) - set(actual))}, extra " \
-                                         f"{len(set(actual) - set(expected))}"
-    for key, (kind, value, pttl) in expected.items():
-        got_kind, got_value, got_pttl = actual[key]
+def assert_same(expected: State, actual: State) -> None:
+    assert actual.functions == expected.functions
+    assert set(actual.keys) == set(expected.keys), f"missing {len(set(expected.keys) - set(actual.keys))}, extra " \
+                                                   f"{len(set(actual.keys) - set(expected.keys))}"
+    for key, (kind, value, pttl, access) in expected.keys.items():
+        got_kind, got_value, got_pttl, got_access = actual.keys[key]
         assert (got_kind, got_value) == (kind, value), key
         if pttl < 0:
             assert got_pttl == pttl, key
         else:
             assert abs(got_pttl - pttl) <= TTL_TOLERANCE_MS and got_pttl > 0, (key, pttl, got_pttl)
+        assert abs(got_access - access) <= FREQ_TOLERANCE, (key, "access", access, got_access)

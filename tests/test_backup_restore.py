@@ -1,16 +1,85 @@
-"""Backup → restore against real redis-servers booted from the dev container's config, through the CLI."""
+"""Backup → restore against real redis-servers booted from the dev container's config, through the CLI; and the
+wait for the restored data to reach disk, against a scripted server."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
+import redis
 
-from infra import backup_store
-from ops_support import assert_same, capture, fill, outputs_for, run_cli, write_outputs
+from infra import backup_store, restore
+from infra.verify import Target
+from ops_support import KNOWN_FREQ, KNOWN_IDLE_SECONDS, assert_same, capture, fill, outputs_for, run_cli, write_outputs
 from redis_server import modern_redis_server_binary
+
+LFU = "maxmemory-policy allkeys-lfu"  # FREQ is kept, saved and restored only under an LFU policy
+
+
+class ScriptedServer:
+    """What `restore.persist` sees of a server: replies to BGREWRITEAOF / BGSAVE and INFO persistence, in order; the
+    last of each is repeated (a rewrite that never ends)."""
+
+    def __init__(self, replies: list, infos: list[dict]):
+        self.replies, self.infos, self.commands, self.infos_read = replies, infos, [], 0
+
+    def execute_command(self, *args):
+        self.commands.append(args[0])
+        reply = self.replies[min(len(self.commands), len(self.replies)) - 1]
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    def info(self, section):
+        assert section == "persistence"
+        self.infos_read += 1
+        return self.infos[min(self.infos_read, len(self.infos)) - 1]
+
+    def time(self):
+        return (1_000, 0)
+
+
+BUSY = redis.ResponseError("Background append only file rewriting already in progress")
+REWRITING = {"aof_rewrite_in_progress": 1, "aof_rewrite_scheduled": 0}
+SCHEDULED = {"aof_rewrite_in_progress": 0, "aof_rewrite_scheduled": 1}
+REWRITTEN = {"aof_rewrite_in_progress": 0, "aof_rewrite_scheduled": 0, "aof_last_bgrewrite_status": "ok"}
+
+
+@pytest.mark.parametrize("replies, infos, naps", [
+    (["OK"], [REWRITTEN], []),
+    (["OK"], [REWRITING, REWRITING, SCHEDULED, REWRITTEN], [0.1, 0.1, 0.1]),  # waits until it is done
+    ([BUSY, BUSY, "OK"], [REWRITING, REWRITTEN], [0.2, 0.2, 0.1]),  # a rewrite already running may predate us
+])
+def test_persist_waits_for_a_rewrite_of_its_own(replies, infos, naps):
+    server, slept = ScriptedServer(replies, infos), []
+    assert restore.persist(server, aof_enabled=True, sleep=slept.append).startswith("AOF rewritten")
+    assert server.commands == ["BGREWRITEAOF"] * len(replies) and server.infos_read == len(infos) and slept == naps
+
+
+@pytest.mark.parametrize("replies, infos, timeout, message", [
+    (["OK"], [{**REWRITTEN, "aof_last_bgrewrite_status": "err"}], 60, "the AOF rewrite failed"),
+    ([redis.ResponseError("ERR no disk")], [REWRITTEN], 60, "could not rewrite the AOF: ERR no disk"),
+    ([BUSY], [REWRITTEN], 0.05, "already in progress"),  # someone else's rewrite that never ends: bounded
+    (["OK"], [REWRITING], 0.05, "did not finish within 0s"),
+])
+def test_persist_reports_a_rewrite_that_fails_or_never_ends(replies, infos, timeout, message):
+    with pytest.raises(restore.RestoreError, match=message):
+        restore.persist(ScriptedServer(replies, infos), aof_enabled=True, timeout=timeout, sleep=lambda _: None)
+
+
+def test_persist_with_aof_off_waits_for_a_save_after_the_restore():
+    saving = {"rdb_bgsave_in_progress": 1, "rdb_last_save_time": 999}
+    stale = {"rdb_bgsave_in_progress": 0, "rdb_last_save_time": 999}  # an older save: not ours
+    saved = {"rdb_bgsave_in_progress": 0, "rdb_last_save_time": 1_000, "rdb_last_bgsave_status": "ok"}
+    server = ScriptedServer(["Background saving scheduled"], [saving, stale, saved])
+    assert restore.persist(server, aof_enabled=False, sleep=lambda _: None).startswith("RDB saved")
+    assert server.commands == ["BGSAVE"] and server.infos_read == 3
+    failed = ScriptedServer(["OK"], [{**saved, "rdb_last_bgsave_status": "err"}])
+    with pytest.raises(restore.RestoreError, match="BGSAVE failed"):
+        restore.persist(failed, aof_enabled=False, sleep=lambda _: None)
 
 
 def backup_cli(server, password, dev_run, tmp_path: Path, dest: Path, *extra: str):
@@ -39,7 +108,8 @@ def filled_backup(dev_servers, dev_run, tmp_path):
 def test_backup_writes_a_checked_file_and_manifest(filled_backup):
     path, manifest, state = filled_backup
     assert path.name.startswith("dev-") and path.suffix == ".rdb"
-    assert manifest["keys"] == len(state) and manifest["rdb_checksum"] == "ok"
+    assert manifest["keys"] == len(state.keys) and manifest["rdb_checksum"] == "ok" and manifest["functions"] == 1
+    assert state.keys[b"meta:access"][3] == KNOWN_IDLE_SECONDS // 3600  # LRU: the idle time, in hours
     assert manifest["sha256"] == backup_store.sha256_file(path) and manifest["size"] == path.stat().st_size
     assert manifest["server_version"].startswith("7.") and manifest["rdb_version"] >= 10
     assert {"string", "hash", "list", "set", "zset", "stream"} <= set(manifest["types"])
@@ -51,9 +121,13 @@ def test_restore_brings_every_key_back_and_it_survives_a_restart(filled_backup, 
     path, manifest, expected = filled_backup
     start, password = dev_servers
     target = start("target")  # AOF on: the shipped config, the trap the guide's restore falls into
+    rewrites = target.client(password).info("persistence")["aof_rewrites"]
     done = restore_cli(target, password, dev_run, tmp_path, path, "--yes", "--json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["restored"] == manifest["keys"]
+    assert json.loads(done.stdout)["restored"] == manifest["keys"] and json.loads(done.stdout)["functions"] == 1
+    # persisted by one AOF rewrite of its own, awaited before the command returned (a kill -9 cannot tell: the
+    # page cache keeps the AOF's plain appends too)
+    assert target.client(password).info("persistence")["aof_rewrites"] == rewrites + 1
     assert_same(expected, capture(target.client(password)))
     assert password not in done.stdout + done.stderr
     target.restart()  # clean restart: the server loads its AOF
@@ -61,7 +135,7 @@ def test_restore_brings_every_key_back_and_it_survives_a_restart(filled_backup, 
 
 
 def test_restore_into_an_aof_server_survives_a_crash(filled_backup, dev_servers, dev_run, tmp_path):
-    path, manifest, _ = filled_backup
+    path, manifest, expected = filled_backup
     start, password = dev_servers
     target = start("target")
     assert target.client(password).info("persistence")["aof_enabled"] == 1
@@ -69,6 +143,7 @@ def test_restore_into_an_aof_server_survives_a_crash(filled_backup, dev_servers,
     target.kill()  # no shutdown save: only what the restore put on disk counts
     target.start()
     assert target.client(password).dbsize() == manifest["keys"]
+    assert_same(expected, capture(target.client(password)))
 
 
 def test_restore_with_aof_off_saves_an_rdb_that_survives_a_crash(filled_backup, dev_servers, dev_run, tmp_path):
@@ -81,6 +156,39 @@ def test_restore_with_aof_off_saves_an_rdb_that_survives_a_crash(filled_backup, 
     target.kill()
     target.start()
     assert target.client(password).dbsize() == manifest["keys"]
+
+
+def test_lfu_counters_survive_backup_restore_and_a_crash(dev_servers, dev_run, tmp_path):
+    """Under an LFU policy a key's access record is its FREQ counter (the RDB then carries FREQ, not IDLE)."""
+    start, password = dev_servers
+    source = start("lfu-source", extra_conf=LFU)
+    client = source.client(password)
+    fill(client, n_strings=1_000)
+    done = backup_cli(source, password, dev_run, tmp_path, tmp_path / "b")
+    assert done.returncode == 0, done.stderr
+    expected = capture(client)
+    assert abs(expected.keys[b"meta:access"][3] - KNOWN_FREQ) <= 2
+    target = start("lfu-target", extra_conf=LFU)
+    done = restore_cli(target, password, dev_run, tmp_path, Path(json.loads(done.stdout)["file"]), "--yes")
+    assert done.returncode == 0, done.stderr
+    assert_same(expected, capture(target.client(password)))
+    target.kill()
+    target.start()
+    assert_same(expected, capture(target.client(password)))
+
+
+def test_keys_already_expired_when_replayed_are_skipped(filled_backup, dev_servers):
+    """Replayed 4,000 s later (the clock stood in), the keys with a 1 h or 30 min TTL are past their expiry: counted
+    and not sent; those with 5,000 s or 2 h left are restored."""
+    path, manifest, expected = filled_backup
+    start, password = dev_servers
+    target = start("target")
+    later_ms = int(time.time() * 1000) + 4_000_000
+    gone = {key for key, (_, _, pttl, _) in expected.keys.items() if 0 <= pttl < 4_000_000}
+    assert len(gone) > 3_000 and any(pttl > 4_000_000 for _, _, pttl, _ in expected.keys.values())
+    result = restore.run(Target.from_outputs(outputs_for(target, password)), path, now_ms=lambda: later_ms)
+    assert result.skipped_expired == len(gone) and result.restored == manifest["keys"] - len(gone)
+    assert set(capture(target.client(password)).keys) == set(expected.keys) - gone
 
 
 def test_the_guides_restore_trap_is_real(filled_backup, dev_run, tmp_path):
@@ -108,7 +216,7 @@ def test_a_non_empty_target_is_refused_without_force(filled_backup, dev_servers,
     assert client.dbsize() == 2 and client.get("str:0") == b"live value"
     forced = restore_cli(target, password, dev_run, tmp_path, path, "--yes", "--force")
     assert forced.returncode == 0, forced.stderr
-    assert client.get("str:0") == expected[b"str:0"][1] and client.get("live:only") == b"kept"
+    assert client.get("str:0") == expected.keys[b"str:0"][1] and client.get("live:only") == b"kept"
     assert client.dbsize() == manifest["keys"] + 1
 
 
@@ -168,9 +276,9 @@ def test_restore_into_redis_8_from_its_own_and_from_an_older_backup(dev_servers,
     source = start("source", **({"binary": modern_redis_server_binary()} if source_binary == "redis-8" else {}))
     client = source.client(password)
     fill(client, n_strings=1_000)
-    expected = capture(client)
     done = backup_cli(source, password, dev_run, tmp_path, tmp_path / "b")
     assert done.returncode == 0, done.stderr
+    expected = capture(client)  # after the backup: capturing reads every value, which resets its idle time
     target = start("modern-target", binary=modern_redis_server_binary())
     done = restore_cli(target, password, dev_run, tmp_path, Path(json.loads(done.stdout)["file"]), "--yes")
     assert done.returncode == 0, done.stderr

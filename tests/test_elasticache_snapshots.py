@@ -1,4 +1,4 @@
-"""ElastiCache backups and restore checks against a real moto server (real HTTP; boto3 via AWS_ENDPOINT_URL).
+"""ElastiCache backups and restore checks against the suite's moto server (real HTTP; boto3 via AWS_ENDPOINT_URL).
 
 moto implements CreateSnapshot/DescribeSnapshots/DeleteSnapshot (snapshots are `available` at once) but not
 CopySnapshot, so the S3 export is checked with botocore's Stubber, which validates the request against the real
@@ -8,18 +8,15 @@ ElastiCache API model before answering.
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from datetime import datetime, timezone
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
 
 from infra import elasticache_snapshots as snaps
 from ops_support import run_cli
-from redis_server import free_port
 
 REGION = "eu-central-1"
 GROUP = "profwise-prod"
@@ -27,21 +24,15 @@ NOW = datetime(2025, 3, 10, 12, 0, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def elasticache_api(monkeypatch):
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    # the threaded server keeps its state in this process: start every test from an empty account
-    urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"))
-    env = {"AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_ACCESS_KEY_ID": "testing",
-           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+def elasticache_api(moto_endpoint, aws_env, monkeypatch):
+    """boto3 (here and in the CLI's subprocesses, which inherit the environment) pointed at the shared moto server."""
+    # the server outlives this test and keeps its state: start every test from an empty account
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     client = boto3.client("elasticache", region_name=REGION)
     client.create_replication_group(ReplicationGroupId=GROUP, ReplicationGroupDescription="profwise prod",
                                     Engine="redis", CacheNodeType="cache.t4g.small", NumCacheClusters=2)
-    yield client, env
-    server.stop()
+    return client
 
 
 @pytest.mark.parametrize("label, expected", [
@@ -55,7 +46,7 @@ def test_snapshot_names_follow_the_elasticache_rules(label, expected):
 
 
 def test_take_creates_waits_and_prunes_only_our_old_snapshots(elasticache_api):
-    client, _ = elasticache_api
+    client = elasticache_api
     for name in ("prod-20250101-000000", "prod-20250301-000000", "prod-20250309-000000", "someone-elses", "prod"):
         client.create_snapshot(ReplicationGroupId=GROUP, SnapshotName=name)
     messages: list[str] = []
@@ -101,29 +92,30 @@ def test_export_sends_a_valid_copy_snapshot_request():
         stub.assert_no_pending_responses()
 
 
-def elasticache_outputs(tmp_path):
-    path = tmp_path / "outputs.json"
+def elasticache_outputs(tmp_path, group: str = GROUP):
+    path = tmp_path / f"outputs-{group}.json"
     path.write_text(json.dumps({"backend": "elasticache", "host": "master.example", "port": 6379, "tls": True,
-                                "password": "x" * 32, "replication_group_id": GROUP, "region": REGION}))
+                                "password": "x" * 32, "replication_group_id": group, "region": REGION}))
     return str(path)
 
 
 def test_backup_and_restore_cli_against_the_api(elasticache_api, tmp_path):
-    _, env = elasticache_api
     outputs = elasticache_outputs(tmp_path)
-    done = run_cli("backup", "--outputs", outputs, "--label", "prod", "--json", env={**_base_env(), **env})
+    done = run_cli("backup", "--outputs", outputs, "--label", "prod", "--json")
     assert done.returncode == 0, done.stderr
     name = json.loads(done.stdout)["snapshot"]
     assert name.startswith("prod-")
 
-    done = run_cli("restore", "--outputs", outputs, "--snapshot", name, env={**_base_env(), **env})
+    done = run_cli("restore", "--outputs", outputs, "--snapshot", name)
     assert done.returncode == 0, done.stderr
     assert f"--path 'elasticache.restoreFromSnapshot' {name}" in done.stdout and "available" in done.stdout
 
-    done = run_cli("restore", "--outputs", outputs, "--snapshot", "does-not-exist", "--json",
-                   env={**_base_env(), **env})
+    done = run_cli("restore", "--outputs", outputs, "--snapshot", "does-not-exist", "--json")
     assert done.returncode == 1 and json.loads(done.stdout)["status"] == "not found"
 
 
-def _base_env():
-    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+def test_an_api_error_is_reported_in_one_line_with_its_code(elasticache_api, tmp_path):
+    done = run_cli("backup", "--outputs", elasticache_outputs(tmp_path, "no-such-group"), "--label", "prod")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: backup failed, nothing was pruned: ReplicationGroupNotFoundFault: "), \
+        done.stderr

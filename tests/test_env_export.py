@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 
 import pytest
@@ -64,7 +63,7 @@ def test_dotenv_output_reads_back_to_the_same_values(outputs, tmp_path):
 
 def test_write_creates_a_0600_file_whatever_the_umask(outputs, tmp_path):
     target = tmp_path / ".env"
-    done = run_cli("env", "--outputs", outputs, "--write", str(target), preexec_fn=lambda: os.umask(0))
+    done = run_cli("env", "--outputs", outputs, "--write", str(target), umask=0)
     assert done.returncode == 0 and "mode 0600" in done.stdout and PASSWORD not in done.stdout
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert f"REDIS_PASSWORD='{PASSWORD}'" in target.read_text()  # the file carries the real value

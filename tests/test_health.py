@@ -44,6 +44,7 @@ def status_of(metric: str, info_changes: dict, settings=SETTINGS, backend="docke
     ("persistence", {"aof_enabled": 0}, "fail"),  # the stack promises AOF
     ("persistence", {"aof_last_write_status": "err"}, "fail"),
     ("persistence", {"rdb_last_bgsave_status": "err"}, "fail"),
+    ("persistence", {"aof_last_bgrewrite_status": "err"}, "warn"),  # nothing lost: the AOF keeps being appended
     ("last_save", {"rdb_changes_since_last_save": 5}, "pass"),  # 100 s old: within the 900 s save point
     ("last_save", {"rdb_changes_since_last_save": 5, "rdb_last_save_time": 1_000_100 - 961}, "warn"),
 ])

@@ -7,34 +7,32 @@ pass/fail, exit codes, only its own keys touched, no password printed — not th
 
 from __future__ import annotations
 
+import asyncio
 import json
-import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from conftest import container_boot
-from infra import loadtest
-from infra.loadtest_keys import cleanup
+from infra import checks_metrics, loadtest
+from infra.loadtest_keys import LoadTestError, check_room, cleanup
 from infra.loadtest_limits import diagnose
+from infra.latency import Histogram
+from infra.loadtest_worker import WorkerSpec, drive
+from ops_support import outputs_for, run_cli
 from redis_server import RedisServer, free_port
 from stack_harness import REPO_ROOT
 
 SMALL = ("--connections", "24", "--seconds", "1", "--warmup", "0.2", "--keys", "200", "--workers", "2")
 
 
-def run_cli(*args: str, stdin: str | None = None, timeout: float = 90,
-            nofile: tuple[int, int] | None = None) -> subprocess.CompletedProcess[str]:
-    limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None
-    return subprocess.run([sys.executable, "-m", "infra.cli", "loadtest", *args], input=stdin, capture_output=True,
-                          text=True, cwd=REPO_ROOT, timeout=timeout, preexec_fn=limit)
-
-
-def outputs_for(port: int, password: str, tls: bool = False) -> str:
-    return json.dumps({"backend": "docker", "host": "127.0.0.1", "port": port, "tls": tls, "password": password})
+def stdin_for(server, password: str) -> str:
+    """The outputs on stdin (`--outputs -`), as `pulumi stack output --json --show-secrets | ...` feeds them."""
+    return json.dumps(outputs_for(server, password))
 
 
 def test_reports_sane_figures_and_touches_only_its_own_keys(dev_server):
@@ -42,7 +40,8 @@ def test_reports_sane_figures_and_touches_only_its_own_keys(dev_server):
     client = server.client(password)
     client.set("app:session:1", "keep me")  # the app's data: must survive untouched
     client.set("loadtest:someone-else:1", "not ours either")  # same word, different prefix
-    done = run_cli(*SMALL, "--json", "--p99-ms", "10000", "--outputs", "-", stdin=outputs_for(server.port, password))
+    done = run_cli("loadtest", *SMALL, "--json", "--p99-ms", "10000", "--outputs", "-",
+                   stdin=stdin_for(server, password))
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
     ms = report["latency_ms"]
@@ -62,7 +61,7 @@ def test_reports_sane_figures_and_touches_only_its_own_keys(dev_server):
 
 def test_human_report_and_the_p99_limit_flips_the_verdict(dev_server):
     server, password = dev_server
-    done = run_cli(*SMALL, "--p99-ms", "0.001", "--outputs", "-", stdin=outputs_for(server.port, password))
+    done = run_cli("loadtest", *SMALL, "--p99-ms", "0.001", "--outputs", "-", stdin=stdin_for(server, password))
     assert done.returncode == 1, done.stdout + done.stderr
     assert "throughput" in done.stdout and "p99" in done.stdout and "bottleneck" in done.stdout
     assert "loadtest FAIL: p99 latency" in done.stdout and "above --p99-ms 0.001" in done.stdout
@@ -74,8 +73,8 @@ def test_human_report_and_the_p99_limit_flips_the_verdict(dev_server):
 def test_tls_endpoint_with_a_private_ca(dev_run, tls_files, tmp_path):
     conf, command, password = container_boot(dev_run)
     with RedisServer.from_container(conf, tmp_path / "tls", command, tls=tls_files) as server:
-        done = run_cli(*SMALL, "--json", "--p99-ms", "10000", "--ca-cert", str(tls_files.ca), "--outputs", "-",
-                       stdin=outputs_for(server.port, password, tls=True))
+        done = run_cli("loadtest", *SMALL, "--json", "--p99-ms", "10000", "--ca-cert", str(tls_files.ca),
+                       "--outputs", "-", stdin=stdin_for(server, password))
         assert done.returncode == 0, done.stdout + done.stderr
         assert json.loads(done.stdout)["errors"] == 0
         assert server.client(password).dbsize() == 0
@@ -88,19 +87,19 @@ def test_tls_endpoint_with_a_private_ca(dev_run, tls_files, tmp_path):
     (("--p99-ms", "-1"), "--p99-ms must be above 0"),
 ])
 def test_bad_options_exit_2_naming_the_flag(args, fragment):
-    done = run_cli(*args, "--outputs", "-", stdin=outputs_for(1, "x" * 20))
+    done = run_cli("loadtest", *args, "--outputs", "-", stdin=stdin_for(1, "x" * 20))
     assert done.returncode == 2 and fragment in done.stderr
 
 
 def test_unreadable_or_masked_outputs_exit_2(tmp_path):
-    assert run_cli("--outputs", str(tmp_path / "missing.json")).returncode == 2
-    masked = run_cli("--outputs", "-", stdin=json.dumps({"host": "h", "port": 1, "password": "[secret]"}))
+    assert run_cli("loadtest", "--outputs", str(tmp_path / "missing.json")).returncode == 2
+    masked = run_cli("loadtest", "--outputs", "-", stdin=json.dumps({"host": "h", "port": 1, "password": "[secret]"}))
     assert masked.returncode == 2 and "--show-secrets" in masked.stderr
 
 
 def test_wrong_password_fails_without_printing_it(dev_server):
     server, _ = dev_server
-    done = run_cli(*SMALL, "--json", "--outputs", "-", stdin=outputs_for(server.port, "Wrong-Password-123456"))
+    done = run_cli("loadtest", *SMALL, "--json", "--outputs", "-", stdin=stdin_for(server, "Wrong-Password-123456"))
     assert done.returncode == 1
     assert json.loads(done.stdout)["passed"] is False
     assert "Wrong-Password-123456" not in done.stdout + done.stderr
@@ -108,12 +107,12 @@ def test_wrong_password_fails_without_printing_it(dev_server):
 
 def test_unreachable_and_frozen_servers_fail_fast(dev_server):
     started = time.monotonic()
-    done = run_cli(*SMALL, "--timeout", "1", "--outputs", "-", stdin=outputs_for(free_port(), "x" * 20))
+    done = run_cli("loadtest", *SMALL, "--timeout", "1", "--outputs", "-", stdin=stdin_for(free_port(), "x" * 20))
     assert done.returncode == 1 and "cannot use 127.0.0.1" in done.stderr
     server, password = dev_server
     server.signal(signal.SIGSTOP)  # accepts TCP (kernel backlog) but never answers
     try:
-        done = run_cli(*SMALL, "--timeout", "1", "--outputs", "-", stdin=outputs_for(server.port, password))
+        done = run_cli("loadtest", *SMALL, "--timeout", "1", "--outputs", "-", stdin=stdin_for(server, password))
     finally:
         server.signal(signal.SIGCONT)
     assert done.returncode == 1 and "Timeout" in done.stderr
@@ -124,7 +123,8 @@ def test_connections_refused_by_the_server_fail_the_run_and_still_clean_up(dev_r
     conf, command, password = container_boot(dev_run)
     with RedisServer.from_container(conf, tmp_path / "few", command, extra_conf="maxclients 20") as server:
         started = time.monotonic()
-        done = run_cli(*SMALL[2:], "--connections", "40", "--outputs", "-", stdin=outputs_for(server.port, password))
+        done = run_cli("loadtest", *SMALL[2:], "--connections", "40", "--outputs", "-",
+                       stdin=stdin_for(server, password))
         assert done.returncode == 1 and "of 40 connections opened" in done.stderr
         assert "max number of clients" in done.stderr
         assert time.monotonic() - started < 20
@@ -133,20 +133,20 @@ def test_connections_refused_by_the_server_fail_the_run_and_still_clean_up(dev_r
 
 def test_lifts_a_low_open_files_limit_or_says_which_limit_to_raise(dev_server):
     server, password = dev_server
-    many = ("--connections", "300", "--workers", "1", "--seconds", "0.5", "--warmup", "0", "--keys", "100",
-            "--p99-ms", "10000", "--json")
-    done = run_cli(*many, "--outputs", "-", stdin=outputs_for(server.port, password), nofile=(128, 4096))
+    many = ("loadtest", "--connections", "300", "--workers", "1", "--seconds", "0.5", "--warmup", "0", "--keys",
+            "100", "--p99-ms", "10000", "--json")
+    done = run_cli(*many, "--outputs", "-", stdin=stdin_for(server, password), nofile=(128, 4096))
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["errors"] == 0
-    done = run_cli(*many, "--outputs", "-", stdin=outputs_for(server.port, password), nofile=(128, 128))
+    done = run_cli(*many, "--outputs", "-", stdin=stdin_for(server, password), nofile=(128, 128))
     assert done.returncode == 1 and "the hard limit is 128" in done.stderr
     assert server.client(password).dbsize() == 0
 
 
 def test_refuses_test_data_that_would_make_redis_evict(dev_server):
     server, password = dev_server
-    done = run_cli("--keys", "1000000", "--value-bytes", "1048576", "--outputs", "-",
-                   stdin=outputs_for(server.port, password))
+    done = run_cli("loadtest", "--keys", "1000000", "--value-bytes", "1048576", "--outputs", "-",
+                   stdin=stdin_for(server, password))
     assert done.returncode == 1 and "80 % of maxmemory" in done.stderr and "lower --keys" in done.stderr
     assert server.client(password).dbsize() == 0  # refused before writing anything
 
@@ -159,6 +159,79 @@ def test_cleanup_matches_only_the_prefix_even_with_glob_characters(dev_server):
         client.set(key, "1")
     assert cleanup(client, prefix) == 2
     assert sorted(client.scan_iter()) == [b"loadtest:aXbY:1", b"loadtest:ab:1", b"other"]  # unescaped, aXbY matches
+
+
+MIB = 2**20
+
+
+@pytest.mark.parametrize("info, refusal", [
+    ({"cluster_enabled": 1, "maxmemory": 0, "used_memory": MIB}, "cluster mode"),
+    ({"cluster_enabled": 0, "maxmemory": 0, "used_memory": MIB}, None),  # no limit: nothing to evict for
+    ({"cluster_enabled": 0, "maxmemory": 512 * MIB, "used_memory": 300 * MIB}, None),
+    ({"cluster_enabled": 0, "maxmemory": 512 * MIB, "used_memory": 405 * MIB}, "past 80 % of maxmemory"),
+])
+def test_check_room_refuses_cluster_mode_and_data_that_would_cause_evictions(info, refusal):
+    plan = loadtest.Plan(keys=10_000, value_bytes=512)  # ~6 MiB of test data
+    if refusal is None:
+        check_room(info, plan, "loadtest:0123456789ab:")
+    else:
+        with pytest.raises(LoadTestError, match=refusal):
+            check_room(info, plan, "loadtest:0123456789ab:")
+
+
+class Inbox:
+    """The parent's queue, in this process: keeps the worker's messages and calls `on_progress(n)` on its n-th
+    progress report (one every 0.5 s of the measured window)."""
+
+    def __init__(self, on_progress):
+        self.messages, self.on_progress, self.reports = [], on_progress, 0
+
+    def put(self, message):
+        self.messages.append(message)
+        if message[0] == "progress":
+            self.reports += 1
+            self.on_progress(self.reports)
+
+
+def run_worker(server, password: str, on_progress, seconds: float = 2.0) -> dict:
+    """One load-generator process's work (`drive`: 4 connections, --timeout 0.3 s), run here against `server`;
+    returns its final report."""
+    spec = WorkerSpec("127.0.0.1", server.port, password, False, None, "loadtest:worker:", 4, keys=50,
+                      value_bytes=16, ttl=60, set_ratio=0.1, seconds=seconds, warmup=0.0, timeout=0.3, seed=1)
+    go, inbox = threading.Event(), Inbox(on_progress)
+    go.set()
+    try:
+        asyncio.run(drive(spec, 0, inbox, go))
+    finally:
+        server.signal(signal.SIGCONT)
+    assert inbox.messages[-1][0] == "done"
+    return inbox.messages[-1][2]
+
+
+def test_a_reply_slower_than_the_timeout_counts_as_an_error(dev_server):
+    """The server freezes for 0.8 s in the middle of the run: every user's reply then takes longer than --timeout
+    (0.3 s) and counts as an error, though it did arrive; afterwards the run goes on."""
+    server, password = dev_server
+
+    def freeze_once(report: int) -> None:
+        if report == 1:
+            server.signal(signal.SIGSTOP)
+            threading.Timer(0.8, server.signal, (signal.SIGCONT,)).start()
+
+    done = run_worker(server, password, freeze_once, seconds=3.0)  # thawed at ~1.3 s, long before the end
+    assert done["errors"] == 4 and done["ops"] > 0
+    assert all("more than --timeout" in sample for sample in done["samples"]), done["samples"]
+
+
+def test_commands_unanswered_at_the_end_are_cancelled_and_count_as_errors(dev_server):
+    """The server freezes for good 0.5 s before the end: no reply comes, yet the worker finishes within --timeout of
+    its deadline and counts each user's unanswered command."""
+    server, password = dev_server
+    started = time.monotonic()
+    done = run_worker(server, password, lambda report: report == 3 and server.signal(signal.SIGSTOP))
+    assert done["errors"] == 4
+    assert all("no reply within --timeout (0.3s)" in sample for sample in done["samples"]), done["samples"]
+    assert time.monotonic() - started < 2.0 + 0.3 + 2  # the deadline, the timeout, and connecting
 
 
 @pytest.mark.parametrize("cpu, server, machine, expected", [
@@ -180,6 +253,16 @@ def test_diagnose_names_the_saturated_side(cpu, server, machine, expected):
 ])
 def test_judge(p99, errors, ops, expected):
     assert loadtest.judge(loadtest.Plan(p99_ms=50), p99, errors, ops) == expected
+
+
+def test_verify_reports_percentiles_as_loadtest_does():
+    """Both nearest-rank from the same histogram: p99 of 100 samples is the 99th value, not an interpolation."""
+    samples_ms = [0.1] * 98 + [5.0, 9.0]
+    hist = Histogram()
+    for ms in samples_ms:
+        hist.record(round(ms * 1000))
+    assert 5000 <= hist.percentile(99) <= 5005  # the 99th value, to the histogram's 0.1 %
+    assert "p50 0.10 ms, p99 5.00 ms" in checks_metrics.evaluate_latency(samples_ms)[1]
 
 
 def test_verify_does_not_import_the_loadtest_modules():

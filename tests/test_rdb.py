@@ -71,6 +71,17 @@ def test_broken_or_unsupported_files_are_refused(data, message):
         rdb.scan(data)
 
 
+def test_mapped_maps_a_file_and_refuses_an_empty_one(tmp_path):
+    """The one way backup and restore open a snapshot (mmap cannot map an empty file)."""
+    path = tmp_path / "dump.rdb"
+    path.write_bytes(GOOD)
+    with rdb.mapped(path) as data:
+        assert rdb.scan(data).keys == 1
+    path.write_bytes(b"")
+    with pytest.raises(rdb.RdbError, match="dump.rdb is empty"), rdb.mapped(path):
+        pass
+
+
 def test_a_file_saved_without_checksum_is_read_and_says_so():
     assert rdb.scan(synthetic(b"\x00" + _string(b"k") + _string(b"v"), checksum=False)).checksum == "absent"
 
@@ -133,22 +144,15 @@ def test_payloads_match_the_servers_own_dump_for_every_type(dev_servers, tmp_pat
 
 def test_the_snapshot_streams_over_tls(dev_run, tls_files, tmp_path):
     """The backup transfer reads raw bytes from redis-py's connection, so it must work on its TLS socket too."""
-    from dataclasses import dataclass
-
     from conftest import container_boot
     from infra.backup import stream_rdb
     from infra.verify import Target
     from redis_server import RedisServer
 
-    @dataclass(frozen=True)
-    class PrivateCATarget(Target):  # the test CA; `verify --ca-cert` is how users pass theirs
-        def client(self, password=None, **kwargs):
-            return super().client(password, ssl_ca_certs=str(tls_files.ca), **kwargs)
-
     conf, command, password = container_boot(dev_run)
     with RedisServer.from_container(conf, tmp_path / "tls", command, tls=tls_files) as server:
         server.client(password).set("over", "tls")
-        target = PrivateCATarget("127.0.0.1", server.port, password, True, {})
+        target = Target("127.0.0.1", server.port, password, True, {}, ca_cert=str(tls_files.ca))  # --ca-cert
         with open(tmp_path / "dump.rdb", "wb") as out:
             size, _ = stream_rdb(target, out)
     summary = rdb.scan((tmp_path / "dump.rdb").read_bytes())

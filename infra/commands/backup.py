@@ -6,13 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import redis
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra import backup, contract, elasticache_snapshots, table
-from infra.cli_support import UsageError, add_outputs_source, read_outputs
-from infra.verify import Target
+from infra.cli_support import UsageError, add_connection_options, add_outputs_source, read_outputs, target_from
+from infra.verify import scrub
 
 DEFAULT_KEEP_DAYS = 7  # the guide's retention
 
@@ -21,17 +22,33 @@ def progress(message: str) -> None:
     print(f"… {message}", file=sys.stderr, flush=True)
 
 
+def error_text(error: Exception) -> str:
+    """An AWS API error as `control_plane` words it (code and message); anything else as it is."""
+    if isinstance(error, (BotoCoreError, ClientError)):
+        from infra.control_plane import aws_error  # loads boto3: only after an AWS call failed
+
+        return aws_error(error)
+    return str(error)
+
+
+def aws_client(args: argparse.Namespace, outputs: dict) -> Any:
+    """The ElastiCache API client `verify` uses too: the stack's region, `--timeout` on every call, bounded retries."""
+    from infra import control_plane  # only the ElastiCache path needs boto3
+
+    if not outputs.get(contract.REGION):
+        raise UsageError("the outputs lack region: is this the prod (elasticache) stack?")
+    return control_plane.client(str(outputs[contract.REGION]), args.timeout)
+
+
 def _label(args: argparse.Namespace) -> str:
     return args.label or args.stack or "redis"
 
 
 def _elasticache(args: argparse.Namespace, outputs: dict) -> dict:
-    import boto3  # only the ElastiCache path needs it
-
-    group_id, region = outputs.get(contract.REPLICATION_GROUP_ID), outputs.get(contract.REGION)
+    group_id = outputs.get(contract.REPLICATION_GROUP_ID)
     if not group_id:
         raise UsageError("the outputs lack replication_group_id: is this the prod (elasticache) stack?")
-    client = boto3.client("elasticache", region_name=region)
+    client = aws_client(args, outputs)
     result = elasticache_snapshots.take(client, group_id, _label(args), args.keep_days,
                                         export_bucket=args.export_bucket, timeout=args.wait_timeout,
                                         interval=args.poll, progress=progress)
@@ -42,10 +59,7 @@ def _elasticache(args: argparse.Namespace, outputs: dict) -> dict:
 def _local(args: argparse.Namespace, outputs: dict) -> dict:
     if args.export_bucket:
         raise UsageError("--export-bucket applies to ElastiCache snapshots; copy local backups with your own tools")
-    try:
-        target = Target.from_outputs(outputs, timeout=args.timeout)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    target = target_from(args, outputs)
     dest = Path(args.dest) if args.dest else Path("backups") / _label(args)
     result = backup.take(target, dest, _label(args), args.keep_days, progress=progress)
     return {"backend": outputs.get(contract.BACKEND, "docker"), "file": str(result.path),
@@ -54,7 +68,7 @@ def _local(args: argparse.Namespace, outputs: dict) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     outputs = read_outputs(args)
-    password = str(outputs.get(contract.PASSWORD) or "\0")
+    password = str(outputs.get(contract.PASSWORD) or "")
     try:
         if outputs.get(contract.BACKEND) == "elasticache":
             report = _elasticache(args, outputs)
@@ -62,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             report = _local(args, outputs)
     except (backup.BackupError, elasticache_snapshots.SnapshotError, redis.RedisError, OSError, BotoCoreError,
             ClientError) as error:
-        print(f"error: backup failed, nothing was pruned: {error}".replace(password, "***"), file=sys.stderr)
+        print(scrub(f"error: backup failed, nothing was pruned: {error_text(error)}", password), file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(report, indent=2))
@@ -101,6 +115,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--wait-timeout", type=float, default=3600, help="ElastiCache: seconds to wait for the "
                         "snapshot (default 3600)")
     parser.add_argument("--poll", type=float, default=15, help="ElastiCache: seconds between status checks")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds each network read may take")
+    add_connection_options(parser, timeout=30.0)
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     parser.set_defaults(func=run)

@@ -11,8 +11,8 @@ from datetime import datetime
 import redis
 
 from infra import contract, health, table
-from infra.cli_support import UsageError, add_outputs_source, read_outputs
-from infra.verify import FAIL, Target
+from infra.cli_support import add_connection_options, add_outputs_source, read_outputs, target_from
+from infra.verify import FAIL, scrub
 
 
 def _print(report: health.Report, as_json: bool) -> None:
@@ -33,10 +33,7 @@ def _print(report: health.Report, as_json: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     outputs = read_outputs(args)
-    try:
-        target = Target.from_outputs(outputs, timeout=args.timeout)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    target = target_from(args, outputs)
     client = target.client(target.password)
     settings, backend = outputs.get(contract.SETTINGS) or {}, outputs.get(contract.BACKEND, "docker")
     code = 0
@@ -45,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
             try:
                 report = health.evaluate(*health.collect(client), settings, backend)
             except redis.RedisError as error:
-                print(f"error: cannot read health from {target.host}:{target.port}: {error}"
-                      .replace(target.password, "***"), file=sys.stderr)
+                print(scrub(f"error: cannot read health from {target.host}:{target.port}: {error}", target.password),
+                      file=sys.stderr)
                 code = 1
             else:
                 code = 1 if report.status == FAIL else 0
@@ -73,6 +70,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                                 f"{k}: {v}" for k, v in health.THRESHOLDS.items()))
     add_outputs_source(parser)
     parser.add_argument("--watch", type=_positive, metavar="SECONDS", help="refresh every SECONDS until Ctrl-C")
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds each network operation may take")
+    add_connection_options(parser)
     parser.add_argument("--json", action="store_true", help="print a machine-readable report (JSON Lines)")
     parser.set_defaults(func=run)

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from infra.cli_support import UsageError, add_outputs_source, read_outputs
+from infra.cli_support import UsageError, add_connection_options, add_outputs_source, target_from
 
 
 def progress_printer(seconds: float, stream=sys.stderr):  # noqa: ANN001, ANN201
@@ -57,14 +57,11 @@ def run(args: argparse.Namespace) -> int:
 
     plan = loadtest.Plan(connections=args.connections, seconds=args.seconds, warmup=args.warmup,
                          set_ratio=args.set_ratio, keys=args.keys, value_bytes=args.value_bytes, ttl=args.ttl,
-                         workers=args.workers, p99_ms=args.p99_ms, timeout=args.timeout, ca_cert=args.ca_cert)
+                         workers=args.workers, p99_ms=args.p99_ms)
     bad = loadtest.problems(plan)
     if bad:
         raise UsageError("; ".join(bad))
-    try:
-        target = verify.Target.from_outputs(read_outputs(args), timeout=args.timeout)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    target = target_from(args)  # --timeout bounds every connect and reply; --ca-cert verifies a private CA
     show = None if args.quiet else progress_printer(plan.seconds)
     try:
         result = loadtest.run(target, plan, progress=show)
@@ -72,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         print("\nloadtest interrupted; its test keys were removed", file=sys.stderr)
         return 130
     except loadtest.LoadTestError as error:
-        message = str(error).replace(target.password, "***")
+        message = verify.scrub(str(error), target.password)
         if show and sys.stderr.isatty():
             sys.stderr.write("\n")
         if args.json:
@@ -103,9 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--ttl", type=int, default=300, help="TTL of every test key in seconds (default 300)")
     parser.add_argument("--workers", type=int, default=0,
                         help="load-generator processes (default 0: one per CPU core)")
-    parser.add_argument("--timeout", type=float, default=5.0,
-                        help="seconds a connect or a reply may take before it counts as an error (default 5)")
-    parser.add_argument("--ca-cert", metavar="FILE", help="CA bundle for a TLS endpoint with a private CA")
+    add_connection_options(parser)  # --timeout: a connect or reply slower than this counts as an error; --ca-cert
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.set_defaults(func=run)

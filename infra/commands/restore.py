@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import redis
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra import contract, elasticache_snapshots, restore, table
-from infra.cli_support import UsageError, add_outputs_source, read_outputs
-from infra.commands.backup import progress
-from infra.verify import Target
+from infra.cli_support import UsageError, add_connection_options, add_outputs_source, read_outputs, target_from
+from infra.commands.backup import aws_client, error_text, progress
+from infra.verify import Target, scrub
 
 
 def _confirm(args: argparse.Namespace) -> bool:
@@ -28,56 +29,46 @@ def _confirm(args: argparse.Namespace) -> bool:
         return False
 
 
-def _local(args: argparse.Namespace, outputs: dict) -> int:
-    if not args.file:
-        raise UsageError("name the backup file to restore (a .rdb made by `backup`)")
-    try:
-        target = Target.from_outputs(outputs, timeout=args.timeout)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    manifest, summary = restore.check_file(Path(args.file), use_manifest=not args.no_manifest)
-    client = target.client(target.password)
-    state = restore.target_state(client)
-    created = (manifest or {}).get("created_at", "unknown (no manifest)")
+def _show_and_confirm(args: argparse.Namespace, target: Target, plan: restore.Plan) -> bool:
+    summary, state = plan.summary, plan.target
+    created = (plan.manifest or {}).get("created_at", "unknown (no manifest)")
     print(table.pairs([
-        ("backup", f"{args.file} ({created}, {summary.keys:,} keys, RDB v{summary.version}, "
+        ("backup", f"{plan.path} ({created}, {summary.keys:,} keys, RDB v{summary.version}, "
                    f"from Redis {summary.aux.get('redis-ver', '?')}, checksum {summary.checksum})"),
         ("target", f"{target.host}:{target.port} (Redis {state.version}, {state.keys:,} keys now, "
                    f"AOF {'on' if state.aof_enabled else 'off'})"),
         ("will", "RESTORE every key (TTLs kept, already-expired keys skipped)"
-                 + (", replacing keys of the same name; other keys stay" if state.keys and args.force else "")
+                 + (", replacing keys of the same name; other keys stay" if state.keys and plan.replace else "")
                  + ", then " + ("rewrite the AOF" if state.aof_enabled else "BGSAVE") + " so it is on disk"),
     ]), file=sys.stderr)
-    if state.keys and not args.force:
-        print(f"error: the target already holds {state.keys:,} keys; refusing to mix a backup into live data. "
-              "Pass --force to restore anyway (keys of the same name are replaced, others stay: FLUSHALL is "
-              "disabled on these servers by design)", file=sys.stderr)
+    return _confirm(args)
+
+
+def _local(args: argparse.Namespace, outputs: dict) -> int:
+    if not args.file:
+        raise UsageError("name the backup file to restore (a .rdb made by `backup`)")
+    target = target_from(args, outputs)
+    try:
+        result = restore.run(target, Path(args.file), use_manifest=not args.no_manifest, force=args.force,
+                             confirm=lambda plan: _show_and_confirm(args, target, plan), progress=progress)
+    except restore.Cancelled as cancelled:
+        print(cancelled, file=sys.stderr)
         return 1
-    if not _confirm(args):
-        print("restore cancelled; nothing was written", file=sys.stderr)
-        return 1
-    restore.probe_version(client, summary.version, state.version)
-    with restore.mapped(Path(args.file)) as data:
-        restored, expired, functions = restore.replay(target, data, replace=args.force, progress=progress)
-    persisted = restore.persist(client, state.aof_enabled)
-    after = restore.target_state(client)
-    report = {"restored": restored, "skipped_expired": expired, "functions": functions, "persisted": persisted,
-              "target_keys": after.keys}
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(asdict(result), indent=2))
     else:
-        print(table.pairs([("restored", f"{restored:,} keys"), ("skipped", f"{expired:,} already expired"),
-                           ("functions", functions), ("persisted", persisted), ("target now", f"{after.keys:,} keys")]))
+        print(table.pairs([("restored", f"{result.restored:,} keys"),
+                           ("skipped", f"{result.skipped_expired:,} already expired"),
+                           ("functions", result.functions), ("persisted", result.persisted),
+                           ("target now", f"{result.target_keys:,} keys")]))
     return 0
 
 
 def _elasticache(args: argparse.Namespace, outputs: dict) -> int:
-    import boto3  # only the ElastiCache path needs it
-
     if not args.snapshot:
         raise UsageError("ElastiCache restores from a snapshot: pass --snapshot NAME (see `backup` or "
                          "`aws elasticache describe-snapshots`)")
-    client = boto3.client("elasticache", region_name=outputs.get(contract.REGION))
+    client = aws_client(args, outputs)
     snapshot = elasticache_snapshots.describe(client, args.snapshot)
     status = (snapshot or {}).get("SnapshotStatus", "not found")
     steps = elasticache_snapshots.restore_steps(args.stack or "<stack>", args.snapshot)
@@ -96,13 +87,13 @@ def _elasticache(args: argparse.Namespace, outputs: dict) -> int:
 
 def run(args: argparse.Namespace) -> int:
     outputs = read_outputs(args)
-    password = str(outputs.get(contract.PASSWORD) or "\0")
+    password = str(outputs.get(contract.PASSWORD) or "")
     try:
         if outputs.get(contract.BACKEND) == "elasticache":
             return _elasticache(args, outputs)
         return _local(args, outputs)
     except (restore.RestoreError, redis.RedisError, OSError, BotoCoreError, ClientError) as error:
-        print(f"error: restore failed: {error}".replace(password, "***"), file=sys.stderr)
+        print(scrub(f"error: restore failed: {error_text(error)}", password), file=sys.stderr)
         return 1
 
 
@@ -117,6 +108,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--no-manifest", action="store_true",
                         help="restore an RDB file without a manifest (checked by its own CRC64 only)")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds each network operation may take")
+    add_connection_options(parser, timeout=30.0)
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     parser.set_defaults(func=run)
