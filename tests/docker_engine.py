@@ -1,0 +1,203 @@
+"""The Docker engine the engine tests run on: chosen once per test session, started privately when there is none.
+
+In order (`choose`): the engine `PROFWISE_TEST_DOCKER_HOST` names; else the one `docker info` reaches (your
+DOCKER_HOST or current context), if it is on this machine — the tests reach containers only through ports published
+on 127.0.0.1; else, as root with `dockerd` installed (`make test` installs Debian's docker.io in CI), a private
+`dockerd` for this session alone, stopped when the session ends, whether the tests passed or failed. There is no skip:
+with none of these the tests fail with the fix.
+
+The private daemon changes nothing outside its temp directory: its own socket, pidfile, data and exec roots and an
+empty config file (never /etc/docker/daemon.json); no default bridge (`--bridge=none`: the provider's default
+`bridge` network mode then attaches nothing), no iptables rules, no ip_forward or masquerading change, so ports reach
+containers through docker-proxy (the userland proxy) on 127.0.0.1; networks from an address pool no route on this
+machine uses.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import docker
+
+ENV = "PROFWISE_TEST_DOCKER_HOST"
+FIX = (f"the engine tests need a Docker engine on this machine: start Docker (`docker info` must succeed), or set "
+       f"{ENV}=unix:///path/to/docker.sock, or run `make test` as root on Debian/Ubuntu (it installs docker.io and "
+       "the tests start a private dockerd)")
+START_TIMEOUT, STOP_TIMEOUT = 60.0, 30.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    url: str | None  # None: start a private daemon
+    origin: str
+
+
+def is_local(url: str) -> bool:
+    """Whether ports the engine publishes on 127.0.0.1 are this machine's: a socket, or TCP to loopback."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("unix", "npipe"):
+        return True
+    return parsed.scheme in ("tcp", "http", "https") and parsed.hostname in ("localhost", "127.0.0.1", "::1")
+
+
+def choose(explicit: str | None, ambient: str | None, can_start: bool) -> Choice:
+    """Pure: which engine this session uses, or RuntimeError with the fix."""
+    if explicit:
+        return Choice(explicit, f"{ENV}")
+    if ambient and is_local(ambient):
+        return Choice(ambient, "the engine `docker info` reaches")
+    if can_start:
+        note = f" (the engine `docker info` reaches, {ambient}, is not on this machine)" if ambient else ""
+        return Choice(None, "a private dockerd started for this test session" + note)
+    raise RuntimeError(FIX + (f"; {ambient} is not on this machine" if ambient else ""))
+
+
+def ambient_endpoint() -> str | None:
+    """The endpoint of the engine `docker info` reaches, or None (no docker CLI, or no engine answers)."""
+    cli = shutil.which("docker")
+    if not cli:
+        return None
+    try:
+        if subprocess.run([cli, "info"], capture_output=True, timeout=20).returncode != 0:
+            return None
+        host = subprocess.run([cli, "context", "inspect", "--format", "{{.Endpoints.docker.Host}}"],
+                              capture_output=True, text=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        return None
+    return host.stdout.strip() or None if host.returncode == 0 else None
+
+
+def dockerd_binary() -> str | None:
+    return shutil.which("dockerd") or next((p for p in ("/usr/sbin/dockerd", "/usr/bin/dockerd") if Path(p).exists()),
+                                           None)
+
+
+def unused_pool() -> str:
+    """A 10.x.0.0/16 no route on this machine overlaps, for the private daemon's networks."""
+    used = []
+    for line in Path("/proc/net/route").read_text().splitlines()[1:]:
+        fields = line.split()
+        dest, mask = (ipaddress.IPv4Address(bytes.fromhex(h)[::-1]) for h in (fields[1], fields[7]))
+        if int(dest):  # the default route covers everything: skip it
+            used.append(ipaddress.IPv4Network(f"{dest}/{mask}", strict=False))
+    candidates = [ipaddress.IPv4Network(f"10.{n}.0.0/16") for n in range(100, 250)]
+    random.shuffle(candidates)
+    for net in candidates:
+        if not any(net.overlaps(u) for u in used):
+            return str(net)
+    raise RuntimeError("no free 10.x.0.0/16 address pool for a private dockerd")
+
+
+class PrivateDaemon:
+    def __init__(self, binary: str):
+        self.root = Path(tempfile.mkdtemp(prefix="pw-dockerd-"))  # short: a unix socket path has ≤ 107 bytes
+        self.url = f"unix://{self.root}/docker.sock"
+        self.log = self.root / "dockerd.log"
+        (self.root / "daemon.json").write_text("{}")
+        self.command = [binary, "--config-file", str(self.root / "daemon.json"), "--data-root",
+                        str(self.root / "data"), "--exec-root", str(self.root / "exec"), "-H", self.url,
+                        "--pidfile", str(self.root / "dockerd.pid"), "--bridge=none", "--iptables=false",
+                        "--ip6tables=false", "--ip-forward=false", "--ip-masq=false", "--userland-proxy=true",
+                        "--default-address-pool", f"base={unused_pool()},size=24"]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> PrivateDaemon:
+        env = {**os.environ, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin:" + os.environ.get("PATH", "")}
+        with open(self.log, "ab") as log:
+            # Its own session: a Ctrl-C in the terminal reaches pytest, whose teardown then stops the daemon in order.
+            self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                            start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                docker.DockerClient(base_url=self.url, version="auto", timeout=5).ping()
+                return self
+            except Exception:  # noqa: BLE001 — not listening yet
+                time.sleep(0.2)
+        tail = self.log.read_text(errors="replace")[-3000:]
+        self.stop()
+        raise RuntimeError(f"the private dockerd did not start ({' '.join(self.command)}):\n{tail}")
+
+    def stop(self) -> None:
+        """SIGTERM (dockerd stops its containers and its containerd), SIGKILL after a bound; remove its bridges and
+        files."""
+        bridges = self._bridges()
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        for bridge in bridges:  # user-defined networks' bridges outlive a daemon that was stopped with them
+            subprocess.run(["ip", "link", "delete", bridge], capture_output=True, check=False)
+        mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()
+                  if line.split()[1].startswith(str(self.root))]
+        for mount in sorted(mounts, reverse=True):
+            subprocess.run(["umount", "-l", mount], capture_output=True, check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _bridges(self) -> list[str]:
+        try:
+            client = docker.DockerClient(base_url=self.url, version="auto", timeout=10)
+            return [f"br-{n.id[:12]}" for n in client.networks.list() if n.attrs.get("Driver") == "bridge"]
+        except Exception:  # noqa: BLE001 — a daemon that died has no networks to ask about
+            return []
+
+
+@dataclass
+class Engine:
+    client: docker.DockerClient
+    url: str
+    origin: str
+    daemon: PrivateDaemon | None
+
+    def describe(self) -> str:
+        version = self.client.version().get("Version", "?")
+        return f"Docker engine {version} at {self.url}: {self.origin}"
+
+
+def connect(choice: Choice) -> Engine:
+    if choice.url is not None:
+        client = docker.DockerClient(base_url=choice.url, version="auto", timeout=120)
+        try:
+            client.ping()
+        except Exception as error:  # noqa: BLE001 — reported with the fix
+            raise RuntimeError(f"{choice.origin} ({choice.url}) does not answer: {error}; {FIX}") from None
+        return Engine(client, choice.url, choice.origin, None)
+    binary = dockerd_binary()
+    assert binary is not None
+    daemon = PrivateDaemon(binary).start()
+    return Engine(docker.DockerClient(base_url=daemon.url, version="auto", timeout=120), daemon.url, choice.origin,
+                  daemon)
+
+
+def start_session() -> Engine:
+    explicit = os.environ.get(ENV)
+    ambient = None if explicit else ambient_endpoint()
+    return connect(choose(explicit, ambient, can_start=os.geteuid() == 0 and dockerd_binary() is not None))
+
+
+def remove_labelled(client: docker.DockerClient, label: tuple[str, str]) -> None:
+    """What this session created and a test left behind: containers, then networks and volumes, then images."""
+    selector = {"label": f"{label[0]}={label[1]}"}
+    for container in client.containers.list(all=True, filters=selector):
+        container.remove(force=True, v=False)
+    for network in client.networks.list(filters=selector):
+        network.remove()
+    for volume in client.volumes.list(filters=selector):
+        volume.remove(force=True)
+    for image in client.images.list(filters=selector):
+        client.images.remove(image.id, force=False)
