@@ -17,6 +17,9 @@ from typing import Any, Callable, Iterator
 
 import docker
 import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 import docker_engine
 import standin_image
@@ -101,6 +104,11 @@ class Deployed:
     @property
     def container_id(self) -> str:
         return self.deployment.container_id
+
+    def client(self, password: str | None = None, **kwargs: Any) -> redis.Redis:
+        """A client of the published port; no retries (redis-py retries AuthenticationError, a ConnectionError)."""
+        kwargs.setdefault("socket_timeout", 10)
+        return redis.Redis(port=self.port, password=password, retry=Retry(NoBackoff(), 0), **kwargs)
 
 
 def stack_overrides(names: str, port: int, **extra: Any) -> dict[str, Any]:

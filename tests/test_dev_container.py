@@ -68,8 +68,8 @@ def test_the_port_is_published_on_loopback_only_and_auth_is_required(deployed, d
             sock.settimeout(2)
             assert sock.connect_ex((address, deployed.port)) != 0, address
     with pytest.raises(redis.AuthenticationError, match="NOAUTH|Authentication required"):
-        redis.Redis(port=deployed.port, socket_timeout=5).ping()
-    assert redis.Redis(port=deployed.port, password=deployed.password, socket_timeout=5).ping()
+        deployed.client().ping()
+    assert deployed.client(deployed.password).ping()
 
 
 def test_the_deploy_hook_passes_with_the_real_containers_outputs(deployed, provider, recorder):
@@ -90,7 +90,7 @@ def test_verify_and_health_pass_against_it(deployed, tmp_path):
 
 
 def test_backup_and_restore_bring_every_key_back(deployed, tmp_path):
-    client = redis.Redis(port=deployed.port, password=deployed.password, socket_timeout=30)
+    client = deployed.client(deployed.password, socket_timeout=30)
     fill(client, n_strings=3000)
     outputs = write_outputs(tmp_path / "outputs.json", deployed.run.outputs)
     backup = run_cli("backup", "--outputs", outputs, "--dest", str(tmp_path / "backups"), "--label", "dev", "--json")
