@@ -10,7 +10,7 @@ The private daemon changes nothing outside its temp directory: its own socket, p
 empty config file (never /etc/docker/daemon.json); no default bridge (`--bridge=none`: the provider's default
 `bridge` network mode then attaches nothing), no iptables rules, no ip_forward or masquerading change, so ports reach
 containers through docker-proxy (the userland proxy) on 127.0.0.1; networks from an address pool no route on this
-machine uses.
+machine uses. It runs under a watchdog that stops it and cleans up even if the test process is killed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -99,62 +100,77 @@ def unused_pool() -> str:
 
 
 class PrivateDaemon:
+    """dockerd under a watchdog (this file run as a script) that stops it and cleans up — when told to (SIGTERM, at
+    the end of the session), and also when the test process dies without a teardown (SIGKILL, a CI job cancelled)."""
+
     def __init__(self, binary: str):
         self.root = Path(tempfile.mkdtemp(prefix="pw-dockerd-"))  # short: a unix socket path has ≤ 107 bytes
         self.url = f"unix://{self.root}/docker.sock"
-        self.log = self.root / "dockerd.log"
         (self.root / "daemon.json").write_text("{}")
         self.command = [binary, "--config-file", str(self.root / "daemon.json"), "--data-root",
                         str(self.root / "data"), "--exec-root", str(self.root / "exec"), "-H", self.url,
                         "--pidfile", str(self.root / "dockerd.pid"), "--bridge=none", "--iptables=false",
                         "--ip6tables=false", "--ip-forward=false", "--ip-masq=false", "--userland-proxy=true",
                         "--default-address-pool", f"base={unused_pool()},size=24"]
-        self.process: subprocess.Popen[bytes] | None = None
+        self.watchdog: subprocess.Popen[bytes] | None = None
 
     def start(self) -> PrivateDaemon:
-        env = {**os.environ, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin:" + os.environ.get("PATH", "")}
-        with open(self.log, "ab") as log:
-            # Its own session: a Ctrl-C in the terminal reaches pytest, whose teardown then stops the daemon in order.
-            self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                            start_new_session=True)
+        # Its own session: a Ctrl-C in the terminal reaches pytest alone, whose teardown then stops the daemon.
+        self.watchdog = subprocess.Popen([sys.executable, __file__, "watch", str(os.getpid()), str(self.root),
+                                          *self.command], start_new_session=True, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
+        while time.monotonic() < deadline and self.watchdog.poll() is None:
             try:
                 docker.DockerClient(base_url=self.url, version="auto", timeout=5).ping()
                 return self
             except Exception:  # noqa: BLE001 — not listening yet
                 time.sleep(0.2)
-        tail = self.log.read_text(errors="replace")[-3000:]
+        log = self.root / "dockerd.log"
+        tail = log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
         self.stop()
         raise RuntimeError(f"the private dockerd did not start ({' '.join(self.command)}):\n{tail}")
 
     def stop(self) -> None:
-        """SIGTERM (dockerd stops its containers and its containerd), SIGKILL after a bound; remove its bridges and
-        files."""
-        bridges = self._bridges()
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        for bridge in bridges:  # user-defined networks' bridges outlive a daemon that was stopped with them
-            subprocess.run(["ip", "link", "delete", bridge], capture_output=True, check=False)
-        mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()
-                  if line.split()[1].startswith(str(self.root))]
-        for mount in sorted(mounts, reverse=True):
-            subprocess.run(["umount", "-l", mount], capture_output=True, check=False)
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.watchdog and self.watchdog.poll() is None:
+            self.watchdog.send_signal(signal.SIGTERM)
+            self.watchdog.wait(timeout=STOP_TIMEOUT + 30)
 
-    def _bridges(self) -> list[str]:
+
+def _shutdown(daemon: subprocess.Popen[bytes], root: Path) -> None:
+    """SIGTERM (dockerd stops its containers and its containerd), SIGKILL after a bound; then remove the bridges of
+    its networks (they outlive the daemon), unmount what is left under its root and delete the root."""
+    try:
+        client = docker.DockerClient(base_url=f"unix://{root}/docker.sock", version="auto", timeout=10)
+        bridges = [f"br-{n.id[:12]}" for n in client.networks.list() if n.attrs.get("Driver") == "bridge"]
+    except Exception:  # noqa: BLE001 — a daemon that died has no networks to ask about
+        bridges = []
+    if daemon.poll() is None:
+        daemon.send_signal(signal.SIGTERM)
         try:
-            client = docker.DockerClient(base_url=self.url, version="auto", timeout=10)
-            return [f"br-{n.id[:12]}" for n in client.networks.list() if n.attrs.get("Driver") == "bridge"]
-        except Exception:  # noqa: BLE001 — a daemon that died has no networks to ask about
-            return []
+            daemon.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait(timeout=10)
+    for bridge in bridges:
+        subprocess.run(["ip", "link", "delete", bridge], capture_output=True, check=False)
+    mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()
+              if line.split()[1].startswith(str(root))]
+    for mount in sorted(mounts, reverse=True):
+        subprocess.run(["umount", "-l", mount], capture_output=True, check=False)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def watch(parent: int, root: Path, command: list[str]) -> None:
+    """Run dockerd until told to stop (SIGTERM) or until `parent` (the test process) is gone, then shut it down."""
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    env = {**os.environ, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin:" + os.environ.get("PATH", "")}
+    with open(root / "dockerd.log", "ab") as log:
+        daemon = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    while not stopping and daemon.poll() is None and os.getppid() == parent:
+        time.sleep(0.5)
+    _shutdown(daemon, root)
 
 
 @dataclass
@@ -171,7 +187,10 @@ class Engine:
 
 def connect(choice: Choice) -> Engine:
     if choice.url is not None:
-        client = docker.DockerClient(base_url=choice.url, version="auto", timeout=120)
+        if choice.url == os.environ.get("DOCKER_HOST"):  # the user's own: with its TLS settings (DOCKER_TLS_VERIFY…)
+            client = docker.from_env(version="auto", timeout=120)
+        else:
+            client = docker.DockerClient(base_url=choice.url, version="auto", timeout=120)
         try:
             client.ping()
         except Exception as error:  # noqa: BLE001 — reported with the fix
@@ -201,3 +220,7 @@ def remove_labelled(client: docker.DockerClient, label: tuple[str, str]) -> None
         volume.remove(force=True)
     for image in client.images.list(filters=selector):
         client.images.remove(image.id, force=False)
+
+
+if __name__ == "__main__":  # the private daemon's watchdog: docker_engine.py watch <parent pid> <root> <dockerd …>
+    watch(int(sys.argv[2]), Path(sys.argv[3]), sys.argv[4:])
