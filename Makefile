@@ -1,5 +1,5 @@
 # profwise-redis — every set-up step is here; `make up` and `make test` need nothing else installed by hand
-# (beyond Python 3.11+, and for `make up` the Pulumi CLI and Docker).
+# (beyond Python 3.11+, and for `make up` Docker; it installs a pinned Pulumi CLI when yours is missing or too old).
 SHELL := bash
 .DEFAULT_GOAL := help
 STACK ?= dev
