@@ -6,18 +6,21 @@ on 127.0.0.1; else, as root with `dockerd` installed (`make test` installs Debia
 `dockerd` for this session alone, stopped when the session ends, whether the tests passed or failed. There is no skip:
 with none of these the tests fail with the fix.
 
-The private daemon changes nothing outside its temp directory: its own socket, pidfile, data and exec roots and an
-empty config file (never /etc/docker/daemon.json); no default bridge (`--bridge=none`: the provider's default
-`bridge` network mode then attaches nothing), no iptables rules, no ip_forward or masquerading change, so ports reach
-containers through docker-proxy (the userland proxy) on 127.0.0.1; networks from an address pool no route on this
-machine uses. It runs under a watchdog that stops it and cleans up even if the test process is killed.
+The private daemon changes nothing outside its temp directory: its own socket, pidfile, data and exec roots and
+config file (never /etc/docker/daemon.json; an old engine's identity key goes there too); no default bridge
+(`--bridge=none`: the provider's default `bridge` network mode then attaches nothing), no iptables rules, no
+ip_forward or masquerading change, so ports reach containers through docker-proxy (the userland proxy) on 127.0.0.1;
+networks from an address pool no route on this machine uses. It runs under a watchdog that stops it and cleans up
+even if the test process is killed.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -99,6 +102,14 @@ def unused_pool() -> str:
     raise RuntimeError("no free 10.x.0.0/16 address pool for a private dockerd")
 
 
+def daemon_config(binary: str, root: Path) -> dict[str, str]:
+    """The private daemon's config file (never /etc/docker/daemon.json). Engines before 23.0 write an identity key to
+    /etc/docker/key.json unless `deprecated-key-path` (a config-file key only) moves it; 23.0 dropped both."""
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False).stdout
+    major = re.search(r"version (\d+)\.", out)
+    return {"deprecated-key-path": str(root / "key.json")} if major and int(major.group(1)) < 23 else {}
+
+
 class PrivateDaemon:
     """dockerd under a watchdog (this file run as a script) that stops it and cleans up — when told to (SIGTERM, at
     the end of the session), and also when the test process dies without a teardown (SIGKILL, a CI job cancelled)."""
@@ -106,7 +117,7 @@ class PrivateDaemon:
     def __init__(self, binary: str):
         self.root = Path(tempfile.mkdtemp(prefix="pw-dockerd-"))  # short: a unix socket path has ≤ 107 bytes
         self.url = f"unix://{self.root}/docker.sock"
-        (self.root / "daemon.json").write_text("{}")
+        (self.root / "daemon.json").write_text(json.dumps(daemon_config(binary, self.root)))
         self.command = [binary, "--config-file", str(self.root / "daemon.json"), "--data-root",
                         str(self.root / "data"), "--exec-root", str(self.root / "exec"), "-H", self.url,
                         "--pidfile", str(self.root / "dockerd.pid"), "--bridge=none", "--iptables=false",
@@ -187,11 +198,11 @@ class Engine:
 
 def connect(choice: Choice) -> Engine:
     if choice.url is not None:
-        if choice.url == os.environ.get("DOCKER_HOST"):  # the user's own: with its TLS settings (DOCKER_TLS_VERIFY…)
-            client = docker.from_env(version="auto", timeout=120)
-        else:
-            client = docker.DockerClient(base_url=choice.url, version="auto", timeout=120)
-        try:
+        try:  # version "auto" asks the engine at once
+            if choice.url == os.environ.get("DOCKER_HOST"):  # the user's own, with its TLS settings if any
+                client = docker.from_env(version="auto", timeout=120)
+            else:
+                client = docker.DockerClient(base_url=choice.url, version="auto", timeout=120)
             client.ping()
         except Exception as error:  # noqa: BLE001 — reported with the fix
             raise RuntimeError(f"{choice.origin} ({choice.url}) does not answer: {error}; {FIX}") from None
