@@ -10,8 +10,9 @@ The private daemon changes nothing outside its temp directory: its own socket, p
 config file (never /etc/docker/daemon.json; an old engine's identity key goes there too); no default bridge
 (`--bridge=none`: the provider's default `bridge` network mode then attaches nothing), no iptables rules, no
 ip_forward or masquerading change, so ports reach containers through docker-proxy (the userland proxy) on 127.0.0.1;
-networks from an address pool no route on this machine uses. It runs under a watchdog that stops it and cleans up
-even if the test process is killed.
+networks from an address pool no route on this machine uses; the empty socket directories every dockerd and
+containerd make under /run are removed again. It runs under a watchdog that stops it and cleans up even if the test
+process is killed.
 """
 
 from __future__ import annotations
@@ -171,8 +172,14 @@ def _shutdown(daemon: subprocess.Popen[bytes], root: Path) -> None:
     shutil.rmtree(root, ignore_errors=True)
 
 
+# Directories every dockerd (plugin sockets) and containerd (shim sockets) create, whatever their roots: removed
+# again if this daemon created them and they are empty (another daemon's would not be).
+SHARED_RUN_DIRS = ("/run/containerd/s", "/run/containerd", "/run/docker/plugins", "/run/docker")
+
+
 def watch(parent: int, root: Path, command: list[str]) -> None:
     """Run dockerd until told to stop (SIGTERM) or until `parent` (the test process) is gone, then shut it down."""
+    created = [d for d in SHARED_RUN_DIRS if not os.path.exists(d)]
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -182,6 +189,11 @@ def watch(parent: int, root: Path, command: list[str]) -> None:
     while not stopping and daemon.poll() is None and os.getppid() == parent:
         time.sleep(0.5)
     _shutdown(daemon, root)
+    for directory in created:
+        try:
+            os.rmdir(directory)
+        except OSError:  # not empty (another daemon uses it) or already gone
+            pass
 
 
 @dataclass
