@@ -13,15 +13,16 @@ PATH) and exits 1 with that message.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pulumi.automation import PulumiCommand
 from semver import VersionInfo
 
-from infra.stack_files import REPO_ROOT
-
+# Not infra.stack_files.REPO_ROOT: `make up` runs this first, and the settings models it imports take a second to load.
+REPO_ROOT = Path(__file__).resolve().parent.parent
 MIN_VERSION = VersionInfo.parse("3.238.0")
 PINNED_VERSION = VersionInfo.parse("3.272.0")  # the CLI matching the SDK release this project is tested with
 ROOT_ENV = "PROFWISE_PULUMI_ROOT"
@@ -46,11 +47,17 @@ def usable(version: VersionInfo | None) -> bool:
 
 
 def path_version() -> tuple[bool, VersionInfo | None]:
-    """(found, version) of the `pulumi` on PATH; the version is None when it cannot be parsed."""
-    try:
-        return True, PulumiCommand(skip_version_check=True).version
-    except FileNotFoundError:
+    """(found, version) of the `pulumi` on PATH; the version is None when it cannot be parsed. (What
+    `PulumiCommand(skip_version_check=True)` reads, without loading the Automation API when PATH's CLI will do.)"""
+    cli = shutil.which("pulumi")
+    if not cli:
         return False, None
+    env = {**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    done = subprocess.run([cli, "version"], capture_output=True, text=True, env=env, timeout=60, check=False)
+    try:
+        return True, VersionInfo.parse(done.stdout.strip().removeprefix("v"))
+    except ValueError:
+        return True, None
 
 
 def install_command(root: Path) -> str:
@@ -66,6 +73,8 @@ def ensure(root: Path | None = None) -> Chosen:
     on_path = f"pulumi {version or '(unknown version)'} on PATH is too old" if found else "no pulumi on PATH"
     why = (f"{on_path}; `make up` needs {MIN_VERSION}+ (from 3.238 a failed post-deploy verification fails "
            "`pulumi up`)")
+    from pulumi.automation import PulumiCommand  # only now: it takes a second to load
+
     try:
         command = PulumiCommand.install(root=str(root), version=PINNED_VERSION)
     except Exception as error:  # noqa: BLE001 — a failed download or install script: the user gets the command
