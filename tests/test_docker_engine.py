@@ -1,5 +1,5 @@
-"""Which engine the engine tests use and how a private one is cleaned up (tests/docker_engine.py), and the pure parts
-of the provider translation (tests/docker_provider.py)."""
+"""Which engine the engine tests use (tests/docker_engine.py), how a private one is cleaned up (private_dockerd.py),
+and the pure parts of the provider translation (tests/docker_provider.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import docker_engine
+import private_dockerd
 from docker_provider import ApplyError, duration_ns, upload_tar
 
 
@@ -46,7 +47,7 @@ def test_only_an_engine_on_this_machine_counts_as_local(url, local):
 
 
 def test_the_private_pool_avoids_every_route_here():
-    pool = docker_engine.unused_pool()
+    pool = private_dockerd.unused_pool()
     assert pool.startswith("10.") and pool.endswith(".0.0/16")
 
 
@@ -91,7 +92,7 @@ def test_the_watchdog_stops_the_daemon_and_cleans_up_when_the_test_process_dies(
     root.mkdir()
     daemon = [sys.executable, "-c", f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); "
                                     "time.sleep(300)"]
-    parent = DYING_PARENT.format(engine=docker_engine.__file__, root=str(root), daemon=daemon, pidfile=str(pidfile))
+    parent = DYING_PARENT.format(engine=private_dockerd.__file__, root=str(root), daemon=daemon, pidfile=str(pidfile))
     subprocess.run([sys.executable, "-c", parent], check=True, timeout=30)
     daemon_pid = int(pidfile.read_text())
     deadline = time.monotonic() + 20
