@@ -107,7 +107,8 @@ class Provider:
         health = inputs.get("healthcheck")
         created = self.api.create_container(
             self.image_id, command=inputs.get("command"), environment=inputs.get("envs"), name=inputs["name"],
-            ports=[(i, proto) for i, proto, _, _ in ports], volumes=[v["containerPath"] for v in inputs["volumes"]],
+            ports=[(i, proto) for i, proto, _, _ in ports],
+            volumes=[v["containerPath"] for v in inputs.get("volumes", [])],
             labels=_labels(inputs.get("labels"), self.session), host_config=host_config,
             stop_signal=inputs.get("stopSignal"),
             stop_timeout=int(inputs["stopTimeout"]) if "stopTimeout" in inputs else None,

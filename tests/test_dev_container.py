@@ -42,6 +42,19 @@ def test_healthy_within_the_declared_wait_timeout(deployed, docker_session):
     assert deployed.deployment.healthy_after <= deployed.deployment.inputs["waitTimeout"]
 
 
+def test_the_engine_holds_what_the_program_declared(deployed, docker_session, redis_image):
+    inspected = docker_session.client.api.inspect_container(deployed.container_id)
+    config, host = inspected["Config"], inspected["HostConfig"]
+    assert inspected["Image"] == redis_image.id and config["Cmd"] == ["redis-server", redis_conf.CONTAINER_CONF_PATH]
+    assert config["Healthcheck"]["Test"] == ["CMD-SHELL", "redis-cli ping | grep -q PONG"]
+    assert f"REDISCLI_AUTH={deployed.password}" in config["Env"]
+    assert host["RestartPolicy"]["Name"] == "unless-stopped" and host["SecurityOpt"] == ["no-new-privileges:true"]
+    assert host["LogConfig"] == {"Type": "json-file", "Config": {"max-size": "10m", "max-file": "3"}}
+    assert host["Binds"] == [f"{deployed.deployment.volume_name}:/data:rw"]
+    (network, endpoint), = inspected["NetworkSettings"]["Networks"].items()  # its own network only, not `bridge`
+    assert network == deployed.run.outputs["network_name"] and "redis" in endpoint["Aliases"]
+
+
 def test_redis_runs_as_uid_999_with_its_config_0600_owned_by_redis(deployed, docker_session):
     status = in_container(docker_session, deployed, "cat /proc/1/status")
     assert re.search(r"^Uid:\s+999\s+999\s+999\s+999$", status, re.M), status
