@@ -49,6 +49,7 @@ def test_the_pinned_version_is_above_the_floor():
     assert pulumi_cli.usable(pulumi_cli.PINNED_VERSION)
 
 
+@pytest.mark.integration  # runs the CLI / the install script as subprocesses
 def test_without_a_cli_the_pinned_one_is_installed_into_the_project(tmp_path, monkeypatch, no_pulumi_on_path):
     downloads: list[str] = []
 
@@ -67,6 +68,7 @@ def test_without_a_cli_the_pinned_one_is_installed_into_the_project(tmp_path, mo
                           f"verification fails `pulumi up`): using Pulumi 3.272.0 installed in {root}"
 
 
+@pytest.mark.integration  # runs the CLI / the install script as subprocesses
 def test_an_install_already_in_the_project_is_reused_without_a_download(tmp_path, monkeypatch, no_pulumi_on_path):
     root = tmp_path / "pulumi-cli"
     (root / "bin").mkdir(parents=True)
@@ -76,6 +78,7 @@ def test_an_install_already_in_the_project_is_reused_without_a_download(tmp_path
     assert pulumi_cli.ensure(root).command == str(root / "bin" / "pulumi")
 
 
+@pytest.mark.integration  # runs the CLI / the install script as subprocesses
 def test_a_failed_download_names_the_command_to_run(tmp_path, monkeypatch, no_pulumi_on_path):
     def offline(url: str, path: str) -> None:
         raise OSError("Temporary failure in name resolution")

@@ -20,6 +20,8 @@ import pytest
 
 from stack_harness import REPO_ROOT
 
+pytestmark = pytest.mark.integration  # scripts/up.sh as a subprocess, verifying a real redis-server
+
 DEV_PASSPHRASE = "profwise-dev-only-passphrase"
 PULUMI_STUB = """#!/bin/bash
 [ "$1" = version ] && { echo "v${STUB_PULUMI_VERSION:-3.272.0}"; exit 0; }
