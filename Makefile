@@ -1,5 +1,5 @@
 # profwise-redis — every set-up step is here; `make up` and `make test` need nothing else installed by hand
-# (beyond Python 3.11+, and for `make up` the Pulumi CLI and Docker).
+# (beyond Python 3.11+, and for `make up` Docker; it installs a pinned Pulumi CLI when yours is missing or too old).
 SHELL := bash
 .DEFAULT_GOAL := help
 STACK ?= dev
@@ -9,7 +9,7 @@ POLICY_VENV := policy/venv
 PYTHON ?= python3
 export STACK VENV
 
-.PHONY: help up preview destroy verify backup test deps test-deps redis-server redis.conf docs lint policy-venv check bench loadtest
+.PHONY: help up preview destroy verify backup test deps test-deps redis-server test-engine redis.conf docs lint policy-venv check bench loadtest
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -18,26 +18,28 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(VENV)/.deps: requirements.txt | $(VENV)/bin/python
-	$(PY) -m pip install -q -r requirements.txt
-	@touch $@
+# pip itself decides, on every run, whether what is installed satisfies the requirements: an existing venv with an
+# older version (say pulumi-docker 5.0, which lacks ContainerUploadArgs owner/group) is upgraded, whatever the files'
+# timestamps say; when everything is satisfied this is a quick no-op without downloads. requirements-dev.txt includes
+# requirements.txt.
+deps: | $(VENV)/bin/python ## create the virtualenv and install the program's dependencies
+	@$(PY) -m pip install -q -r requirements.txt
 
-$(VENV)/.test-deps: requirements-dev.txt $(VENV)/.deps
-	$(PY) -m pip install -q -r requirements-dev.txt
-	@touch $@
+test-deps: | $(VENV)/bin/python ## … plus the test dependencies
+	@$(PY) -m pip install -q -r requirements-dev.txt
 
 # The policy pack runs in its own virtualenv, where `pulumi --policy-pack policy` looks for it (PulumiPolicy.yaml).
-$(POLICY_VENV)/.deps: policy/requirements.txt
+$(POLICY_VENV)/bin/python:
 	$(PYTHON) -m venv $(POLICY_VENV)
-	$(POLICY_VENV)/bin/python -m pip install -q -r policy/requirements.txt
-	@touch $@
 
-deps: $(VENV)/.deps ## create the virtualenv and install the program's dependencies
-test-deps: $(VENV)/.test-deps ## … plus the test dependencies
-policy-venv: $(POLICY_VENV)/.deps ## the policy pack's own virtualenv (pulumi-policy), as Pulumi runs the pack
+policy-venv: | $(POLICY_VENV)/bin/python ## the policy pack's own virtualenv (pulumi-policy), as Pulumi runs the pack
+	@$(POLICY_VENV)/bin/python -m pip install -q -r policy/requirements.txt
 
 redis-server: ## install redis-server 7 with apt when it is missing (the tests run a real one)
 	@scripts/install-redis.sh
+
+test-engine: ## what the engine tests need: a Docker engine (or docker.io for a private one, as root) and busybox
+	@scripts/install-test-engine.sh
 
 up: deps policy-venv ## deploy STACK (default dev) with the policy pack applied, then verify it
 	@scripts/up.sh
@@ -60,7 +62,7 @@ loadtest: deps ## capacity check of the deployed STACK (1000 connections; LOADTE
 bench: deps redis-server ## benchmark our code against the practical limits here; writes bench/results/latest.md
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-test: test-deps redis-server policy-venv lint ## install everything needed, lint, and run the whole test suite
+test: test-deps redis-server test-engine policy-venv lint ## install everything needed, lint, and run the whole test suite
 	$(PY) -m pytest -q
 
 lint: test-deps ## actionlint the CI workflows; ruff on the code and tests; mypy on infra/ and policy/

@@ -24,6 +24,14 @@ NETWORK_ALIAS = "redis"
 CONTAINER_COMMAND = ["redis-server", redis_conf.CONTAINER_CONF_PATH]
 # redis-cli reads REDISCLI_AUTH, so neither the healthcheck nor `docker exec ... redis-cli` puts the password in argv.
 HEALTHCHECK = ["CMD-SHELL", "redis-cli ping | grep -q PONG"]
+# How long Redis gets to exit after SIGTERM before it is killed: on SIGTERM it fsyncs the AOF and writes a final RDB of
+# the whole dataset (a 512mb maxmemory dataset takes seconds on an SSD, longer on a slow disk); the container stops as
+# soon as Redis exits, so a generous bound costs nothing. pulumi-docker stops the container with
+# `destroy_grace_seconds` on every delete and replacement (0 when unset: SIGKILL, no final save); Docker itself uses
+# the container's `stop_timeout` for `docker stop`/`docker restart` without -t and when the daemon shuts down
+# (10 s when unset).
+STOP_GRACE_SECONDS = 60
+STOP_SIGNAL = "SIGTERM"  # Redis's graceful shutdown (shutdown-on-sigterm default: save if save points are set)
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,9 @@ class DockerRedis(pulumi.ComponentResource):
             log_driver="json-file",
             log_opts={"max-size": "10m", "max-file": "3"},
             security_opts=["no-new-privileges:true"],
+            stop_signal=STOP_SIGNAL,
+            stop_timeout=STOP_GRACE_SECONDS,
+            destroy_grace_seconds=STOP_GRACE_SECONDS,
             labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in _labels(stack).items()],
             # A fixed name and host port cannot exist twice: delete the old container before creating its
             # replacement (the volume, and so the data, stays).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make up`: deploy a stack (dev by default) with safe local defaults, then verify it.
 #   - state: a git-ignored file backend in ./.pulumi-state, unless PULUMI_BACKEND_URL is set or you are logged in;
-#   - secrets: a fixed dev-only passphrase for the dev stack only, unless you give one; never for another stack.
+#   - secrets: a fixed dev-only passphrase for the dev stack only, unless you give one; never for another stack;
+#   - the Pulumi CLI: PATH's when it is new enough, else a pinned one installed into the project (infra/pulumi_cli.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -12,9 +13,10 @@ STATE_DIR="${PROFWISE_STATE_DIR:-$ROOT/.pulumi-state}"
 
 die() { echo "error: $*" >&2; exit 1; }
 
-command -v pulumi >/dev/null 2>&1 || die "the Pulumi CLI is not installed. Install it with
-    curl -fsSL https://get.pulumi.com | sh      (or: brew install pulumi/tap/pulumi)
-  then re-run 'make up'."
+# The Pulumi CLI: PATH's if it is 3.238+ (a failed post-deploy verification fails `pulumi up` only from there), else
+# one installed into the project (.pulumi-cli/) by the Automation API; offline, the exact command to run instead.
+PULUMI_DIR=$("$PY" -m infra.pulumi_cli) || exit 1
+[ -n "$PULUMI_DIR" ] && export PATH="$PULUMI_DIR:$PATH"
 
 backend=$("$PY" -c "import sys; from infra.stack_files import load_stack_config
 print(load_stack_config(sys.argv[1])[0].get('profwise-redis:backend', 'docker'))" "$STACK") \

@@ -1,4 +1,5 @@
-"""Shared fixtures: the dev stack evaluated under the mock engine, real redis-server processes, test certificates."""
+"""Shared fixtures: the dev stack evaluated under the mock engine, real redis-server processes, test certificates,
+and (from docker_fixtures) a real Docker engine with the dev stack's container applied to it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ import trustme
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from docker_fixtures import (  # noqa: E402, F401 — the engine tests' fixtures and their terminal summary
+    deployer,
+    docker_session,
+    provider,
+    pytest_terminal_summary,
+    redis_image,
+)
+from hook_support import recorder  # noqa: E402, F401 — records the program's hook for the hook tests
 from infra.contract import CONTAINER_TYPE  # noqa: E402
 from redis_server import RedisServer, TLSFiles  # noqa: E402
 from stack_harness import StackRun, run_stack, unwrap  # noqa: E402

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,15 +130,18 @@ def _value(client: redis.Redis, key: bytes, kind: bytes) -> Any:
 
 @dataclass(frozen=True)
 class State:
-    """Every key of db 0 -> (type, value, pttl, access), and the function libraries (name, code)."""
+    """Every key of db 0 -> (type, value, pttl, access), the function libraries (name, code), and when the TTLs were
+    read (time.time(), so the wall time between two captures is known: an expiry is absolute)."""
     keys: dict[bytes, tuple[bytes, Any, int, int]]
     functions: list[tuple[bytes, bytes]]
+    read_at: float = 0.0
 
 
 def capture(client: redis.Redis) -> State:
     """Types, TTLs and access records are read before any value: reading a value counts as an access."""
     lfu = _lfu(client)
     keys = list(client.scan_iter(count=1000))
+    read_at = time.time()
     pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.type(key)
@@ -150,10 +154,13 @@ def capture(client: redis.Redis) -> State:
         captured[key] = (kind, _value(client, key, kind), pttl, access if lfu else access // 3600)
     libraries = [dict(zip(lib[::2], lib[1::2], strict=True)) for lib in
                  client.execute_command("FUNCTION", "LIST", "WITHCODE")]
-    return State(captured, sorted((lib[b"library_name"], lib[b"library_code"]) for lib in libraries))
+    return State(captured, sorted((lib[b"library_name"], lib[b"library_code"]) for lib in libraries), read_at)
 
 
 def assert_same(expected: State, actual: State) -> None:
+    """Every TTL is compared with what is left of it after the wall time between the captures (an expiry is an
+    absolute time: it runs on while the data is restored or the server restarts), within TTL_TOLERANCE_MS."""
+    elapsed_ms = int((actual.read_at - expected.read_at) * 1000) if expected.read_at and actual.read_at else 0
     assert actual.functions == expected.functions
     assert set(actual.keys) == set(expected.keys), f"missing {len(set(expected.keys) - set(actual.keys))}, extra " \
                                                    f"{len(set(actual.keys) - set(expected.keys))}"
@@ -163,5 +170,6 @@ def assert_same(expected: State, actual: State) -> None:
         if pttl < 0:
             assert got_pttl == pttl, key
         else:
-            assert abs(got_pttl - pttl) <= TTL_TOLERANCE_MS and got_pttl > 0, (key, pttl, got_pttl)
+            left = pttl - elapsed_ms
+            assert abs(got_pttl - left) <= TTL_TOLERANCE_MS and got_pttl > 0, (key, pttl, elapsed_ms, got_pttl)
         assert abs(got_access - access) <= FREQ_TOLERANCE, (key, "access", access, got_access)

@@ -119,3 +119,30 @@ def test_the_volume_is_deleted_on_destroy_when_asked():
     captured = capture_options(lambda: DockerRedis("spy", DockerRedisArgs.from_settings(settings)))
     assert captured["spy-data"].retain_on_delete is False
     assert captured["spy-container"].delete_before_replace is True
+
+
+def test_redis_is_stopped_with_sigterm_and_a_grace_period_never_killed_at_once(dev_run):
+    """pulumi-docker stops the container on delete/replace with destroy_grace_seconds (0 s when unset: SIGKILL, no
+    final save); Docker uses stop_timeout for `docker stop`/`restart` and daemon shutdown. The engine tests show Redis
+    saving and exiting cleanly under them (tests/test_dev_container_data.py)."""
+    from infra.docker_redis import STOP_GRACE_SECONDS
+
+    container = dev_run.one(CONTAINER)
+    assert container.plain("stopSignal") == "SIGTERM"
+    assert container.plain("destroyGraceSeconds") == container.plain("stopTimeout") == STOP_GRACE_SECONDS >= 30
+
+
+def test_the_requirements_admit_only_pulumi_docker_with_upload_owner_and_group():
+    """ContainerUploadArgs owner/group arrived in pulumi-docker 5.2; without them the config is root-owned 0600 and
+    Redis crash-loops ("can't open config file")."""
+    from packaging.requirements import Requirement
+
+    from stack_harness import REPO_ROOT
+
+    lines = (REPO_ROOT / "requirements.txt").read_text().splitlines()
+    (spec,) = [Requirement(line).specifier for line in lines if line.startswith("pulumi-docker")]
+    assert not spec.contains("5.1.1") and not spec.contains("5.0.0")
+    assert spec.contains("5.2.0") and not spec.contains("6.0.0")
+    import pulumi_docker
+
+    assert {"owner", "group"} <= set(pulumi_docker.ContainerUploadArgs.__init__.__code__.co_varnames)

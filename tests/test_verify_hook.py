@@ -13,12 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
-from pulumi.runtime import mocks
-from pulumi.runtime.proto import callback_pb2, callback_pb2_grpc, resource_pb2
 
 from conftest import container_boot
+from hook_support import invoke_after_create
 from infra import verify_hook
 from infra.contract import CONTAINER_TYPE, REPLICATION_GROUP_TYPE
 from infra.settings import parse_settings
@@ -34,47 +32,6 @@ def run_on_own_loop(coroutine: Any) -> Any:
         return loop.run_until_complete(coroutine)
     finally:
         loop.close()
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.hooks: dict[str, Any] = {}  # name -> callback (token, target)
-        self.registrations: dict[str, tuple[Any, Any]] = {}  # resource type -> (request, response)
-
-
-@pytest.fixture
-def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
-    seen = Recorder()
-    register_hook, register_resource = mocks.MockMonitor.RegisterResourceHook, mocks.MockMonitor.RegisterResource
-
-    def record_hook(self, request):
-        seen.hooks[request.name] = request.callback
-        return register_hook(self, request)
-
-    def record_resource(self, request):
-        response = register_resource(self, request)
-        seen.registrations[request.type] = (request, response)
-        return response
-
-    monkeypatch.setattr(mocks.MockMonitor, "RegisterResourceHook", record_hook)
-    monkeypatch.setattr(mocks.MockMonitor, "RegisterResource", record_resource)
-    return seen
-
-
-def invoke_after_create(seen: Recorder, type_: str) -> str:
-    """Send the engine's after-create call for the recorded resource; returns the hook's error ('' when it passed)."""
-    request, response = seen.registrations[type_]
-    hook_request = resource_pb2.ResourceHookRequest(urn=response.urn, id=response.id, name=request.name, type=type_,
-                                                    new_inputs=request.object, new_outputs=response.object)
-    callback = seen.hooks[verify_hook.HOOK_NAME]
-
-    async def call() -> str:
-        async with grpc.aio.insecure_channel(callback.target) as channel:
-            reply = await callback_pb2_grpc.CallbacksStub(channel).Invoke(
-                callback_pb2.CallbackInvokeRequest(token=callback.token, request=hook_request.SerializeToString()))
-        return resource_pb2.ResourceHookResponse.FromString(reply.response).error
-
-    return asyncio.get_event_loop().run_until_complete(call())
 
 
 def deploy_dev(port: int, **overrides: Any):
