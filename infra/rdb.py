@@ -64,6 +64,10 @@ class Summary:
     keys_per_db: dict[int, int] = field(default_factory=dict)
     types: dict[str, int] = field(default_factory=dict)
     functions: int = 0
+    # What the write guard estimates the restore's memory from (rdb.Summary is filled by the one walk of the file).
+    value_bytes: int = 0  # keys and their strings, as long as they are once loaded (LZF strings uncompressed)
+    elements: int = 0  # entries a server keeps one by one (each with its own allocation)
+    largest_value: int = 0  # the largest value encoding: the longest RESTORE argument sent
     checksum: str = "absent"  # "ok" or "absent" (rdbchecksum no writes zeros); a mismatch raises
 
 
@@ -88,65 +92,73 @@ def version_of(buf: Buffer) -> int:
     return version
 
 
-def _skip_value(r: Reader, rdb_type: int) -> None:
-    """Advance past one value of `rdb_type` (src/rdb.c rdbLoadObject, same order of fields)."""
-    if rdb_type == 0 or rdb_type in ONE_BLOB_TYPES:
-        r.skip_string()
-    elif rdb_type in (1, 2, 14):  # linked list, set, quicklist of ziplists: n strings
-        for _ in range(r.plain_length()):
-            r.skip_string()
-    elif rdb_type == 3:  # zset v1: member + score as a length-prefixed string (253-255 are nan/+inf/-inf)
-        for _ in range(r.plain_length()):
-            r.skip_string()
+def _skip_value(r: Reader, rdb_type: int) -> tuple[int, int]:
+    """Advance past one value of `rdb_type` (src/rdb.c rdbLoadObject, same order of fields); returns (bytes of its
+    strings once loaded, elements kept one by one in memory — hash-table, skiplist and quicklist entries, stream
+    nodes and pending entries), what `infra.write_guard.data_bytes` estimates memory from."""
+    if rdb_type == 0 or rdb_type in ONE_BLOB_TYPES or rdb_type in (22, 24, 25):
+        if rdb_type in (24, 25):  # with field TTLs: the minimum expire first
+            r.skip(8)
+        if rdb_type in (0, 25) or rdb_type in ONE_BLOB_TYPES:
+            return r.skip_string(), 0
+        size = n = r.plain_length()  # hash table with field TTLs: n x (ttl, field, value)
+        for _ in range(n):
+            r.plain_length()
+            size += r.skip_string() + r.skip_string()
+        return size, n
+    if rdb_type in (1, 2, 4, 14):  # linked list, set, hash (2 strings an entry), quicklist of ziplists
+        n = r.plain_length()
+        return sum(r.skip_string() for _ in range(n * (2 if rdb_type == 4 else 1))), n
+    if rdb_type == 3:  # zset v1: member + score as a length-prefixed string (253-255 are nan/+inf/-inf)
+        size = n = r.plain_length()
+        for _ in range(n):
+            size += r.skip_string() + 8
             score_len = r.byte()
             r.skip(0 if score_len >= 253 else score_len)
-    elif rdb_type == 4:
-        for _ in range(r.plain_length() * 2):
-            r.skip_string()
-    elif rdb_type == 5:  # zset v2: member + binary double
-        for _ in range(r.plain_length()):
-            r.skip_string()
+        return size, n
+    if rdb_type == 5:  # zset v2: member + binary double
+        size, n = 0, r.plain_length()
+        for _ in range(n):
+            size += r.skip_string() + 8
             r.skip(8)
-    elif rdb_type == 18:  # quicklist v2: (container, node) pairs
-        for _ in range(r.plain_length()):
+        return size, n
+    if rdb_type == 18:  # quicklist v2: (container, node) pairs
+        size, n = 0, r.plain_length()
+        for _ in range(n):
             r.plain_length()
-            r.skip_string()
-    elif rdb_type in (22, 24):  # hash with field TTLs: [min expire] n × (ttl, field, value)
-        if rdb_type == 24:
-            r.skip(8)
-        for _ in range(r.plain_length()):
-            r.plain_length()
-            r.skip_string()
-            r.skip_string()
-    elif rdb_type == 25:  # listpack hash with field TTLs: min expire + the listpack
-        r.skip(8)
-        r.skip_string()
-    elif rdb_type in (15, 19, 21):
-        _skip_stream(r, rdb_type)
-    elif rdb_type in (6, 7):
+            size += r.skip_string()
+        return size, n
+    if rdb_type in (15, 19, 21):
+        return _skip_stream(r, rdb_type)
+    if rdb_type in (6, 7):
         raise RdbError("the backup holds a module data type, which only a server with that module can restore; "
                        "profwise-redis servers load no modules")
-    else:
-        raise RdbError(f"damaged: unknown RDB value type {rdb_type} at offset {r.pos}")
+    raise RdbError(f"damaged: unknown RDB value type {rdb_type} at offset {r.pos}")
 
 
-def _skip_stream(r: Reader, rdb_type: int) -> None:
-    for _ in range(r.plain_length()):  # listpacks: master id + listpack
-        r.skip_string()
-        r.skip_string()
+def _skip_stream(r: Reader, rdb_type: int) -> tuple[int, int]:
+    size, n = 0, r.plain_length()
+    for _ in range(n):  # listpacks: master id + listpack
+        size += r.skip_string() + r.skip_string()
     for _ in range(3 if rdb_type == 15 else 8):  # length, last id; v2+: first id, max deleted id, entries added
         r.plain_length()
+    elements = n
     for _ in range(r.plain_length()):  # consumer groups
-        r.skip_string()
+        size += r.skip_string()
+        elements += 1
         for _ in range(2 if rdb_type == 15 else 3):  # last id (ms, seq); v2+: entries read
             r.plain_length()
-        for _ in range(r.plain_length()):  # global PEL: raw 128-bit id, delivery time, delivery count
+        for _ in range(pending := r.plain_length()):  # global PEL: raw 128-bit id, delivery time, delivery count
             r.skip(16 + 8)
             r.plain_length()
+        elements += pending
         for _ in range(r.plain_length()):  # consumers: name, seen time, [active time], PEL of raw ids
-            r.skip_string()
+            size += r.skip_string()
             r.skip(16 if rdb_type == 21 else 8)
-            r.skip(16 * r.plain_length())
+            owned = r.plain_length()
+            r.skip(16 * owned)
+            elements += 1 + owned
+    return size, elements
 
 
 def records(buf: Buffer, summary: Summary | None = None) -> Iterator[Key | Function]:
@@ -186,8 +198,11 @@ def records(buf: Buffer, summary: Summary | None = None) -> Iterator[Key | Funct
         else:
             key = r.string()
             start = r.pos
-            _skip_value(r, opcode)
+            size, elements = _skip_value(r, opcode)
             summary.keys += 1
+            summary.value_bytes += len(key) + size
+            summary.elements += elements
+            summary.largest_value = max(summary.largest_value, r.pos - start)
             summary.keys_per_db[db] = summary.keys_per_db.get(db, 0) + 1
             kind = TYPE_NAMES.get(opcode, str(opcode))
             summary.types[kind] = summary.types.get(kind, 0) + 1

@@ -37,6 +37,7 @@ def _show_and_confirm(args: argparse.Namespace, target: Target, plan: restore.Pl
                    f"from Redis {summary.aux.get('redis-ver', '?')}, checksum {summary.checksum})"),
         ("target", f"{target.host}:{target.port} (Redis {state.version}, {state.keys:,} keys now, "
                    f"AOF {'on' if state.aof_enabled else 'off'})"),
+        ("fit", f"the backup {plan.fit.describe()}"),
         ("will", "RESTORE every key (TTLs kept, already-expired keys skipped)"
                  + (", replacing keys of the same name; other keys stay" if state.keys and plan.replace else "")
                  + ", then " + ("rewrite the AOF" if state.aof_enabled else "BGSAVE") + " so it is on disk"),
@@ -54,6 +55,12 @@ def _local(args: argparse.Namespace, outputs: dict) -> int:
     except restore.Cancelled as cancelled:
         print(cancelled, file=sys.stderr)
         return 1
+    except restore.Interrupted as interrupted:
+        print(f"\n{interrupted}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # before the replay began (checks, plan, version probe)
+        print("\nrestore interrupted; nothing was written", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(asdict(result), indent=2))
     else:
