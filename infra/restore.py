@@ -84,7 +84,7 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
     throwaway key."""
     manifest, summary = check_file(path, use_manifest=use_manifest)
     client = target.client(target.password)
-    verdict = write_guard.check(client.info(), need_of(summary), write_guard.selector(target))
+    verdict = write_guard.check(_info(client), need_of(summary), write_guard.selector(target))
     state = verdict.state
     if state.keys and not force:
         raise RestoreError(f"the target already holds {state.keys:,} keys; refusing to mix a backup into live data. "
@@ -119,7 +119,11 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
                           f"but the {step} was not awaited (the server goes on with it if it started): check INFO "
                           "persistence before relying on the restore surviving a restart") from None
     return RestoreResult(tally.restored, tally.expired, tally.functions, persisted,
-                         write_guard.ServerState.from_info(client.info()).keys)
+                         write_guard.ServerState.from_info(_info(client)).keys)
+
+
+def _info(client: redis.Redis) -> dict[str, Any]:
+    return cast(dict[str, Any], client.info())
 
 
 def stopped(reason: str, tally: Tally, summary: rdb.Summary, before: write_guard.ServerState, force: bool) -> str:

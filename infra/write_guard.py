@@ -116,7 +116,7 @@ class Fit:
                   f"of client buffers for {self.connections:,} connection(s))")
         if self.available is None:
             return f"needs {needed}; no maxmemory, so nothing is evicted (the host's memory is the limit)"
-        line = "maxmemory" if self.ceiling >= 1 else f"{self.ceiling:.0%} of maxmemory (the guide's alert line)"
+        line = "maxmemory" if self.ceiling >= 1 else f"{100 * self.ceiling:.0f} % of maxmemory (the guide's alert line)"
         return (f"needs {needed}; {max(self.available, 0) / MIB:.1f} MiB available below {line} "
                 f"({self.used / MIB:.1f} of {self.maxmemory / MIB:.1f} MiB used)")
 
