@@ -27,7 +27,7 @@ from typing import Any, Callable, cast
 from infra import write_guard
 from infra.latency import Histogram
 from infra.loadtest_keys import Cleanup, LoadTestError, check_room, prefill
-from infra.loadtest_stop import wind_down_run
+from infra.loadtest_stop import wind_down_run, workers_deaf_to_sigint
 from infra.loadtest_limits import busy_share, diagnose, machine_cpu_ticks, raise_fd_limit, server_cpu_seconds
 from infra.loadtest_worker import WorkerSpec, main as worker_main
 from infra.verify import Target, scrub
@@ -159,8 +159,9 @@ def run(target: Target, plan: Plan, progress: Progress | None = None,
     try:
         prefill(client, plan, prefix, watch, written=lambda n: written.__setitem__(0, n))
         written[0] = plan.keys
-        for proc in procs:
-            proc.start()
+        with workers_deaf_to_sigint():
+            for proc in procs:
+                proc.start()
         done, cpu = _gather(plan, target.timeout, procs, messages, go, client, progress, watch)
     except KeyboardInterrupt:
         raise Interrupted(wind_down()) from None

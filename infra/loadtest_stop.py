@@ -41,8 +41,8 @@ def wind_down_run(procs: list, client: Any, prefix: str, written: int, ttl: int,
                wait: float) -> Cleanup:
     """Stop the workers (finished ones are joined, anything else killed at once: they only generate load), then
     remove the keys; a Ctrl-C meanwhile is absorbed once, then reported by the Cleanup, never hidden."""
-    with _patient(lambda: notice(f"removing the test keys under {prefix} first; press Ctrl-C again to leave them "
-                                 f"(each expires within {ttl} s)")):
+    with _patient(lambda: notice(f"Ctrl-C: removing the test keys under {prefix} before exiting; press Ctrl-C again "
+                                 f"to leave them (each expires within {ttl} s)")):
         try:
             for proc in procs:
                 if proc.pid is not None:
@@ -56,3 +56,17 @@ def wind_down_run(procs: list, client: Any, prefix: str, written: int, ttl: int,
         outcome = clean_up(client, prefix, written, ttl)
     client.close()
     return outcome
+
+
+@contextlib.contextmanager
+def workers_deaf_to_sigint() -> Iterator[None]:
+    """Start worker processes inside: they inherit an ignored SIGINT across exec (Python leaves it ignored at start-up),
+    so a Ctrl-C while one is still importing cannot print its traceback; only the parent answers Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

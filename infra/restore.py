@@ -86,6 +86,8 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
     client = target.client(target.password)
     verdict = write_guard.check(_info(client), need_of(summary), write_guard.selector(target))
     state = verdict.state
+    if reason := write_guard.unwritable(state):  # before "not empty": a loading server already shows keys
+        raise RestoreError(f"nothing was written: {reason}")
     if state.keys and not force:
         raise RestoreError(f"the target already holds {state.keys:,} keys; refusing to mix a backup into live data. "
                            "Pass --force to restore anyway (keys of the same name are replaced, others stay: "

@@ -89,7 +89,7 @@ def replay(target: Any, data: bytes | mmap.mmap, *, replace: bool, tally: Tally 
                 if failed:
                     key, reply = failed[0]
                     raise ReplayError(f"the target refused RESTORE of {len(failed):,} key(s), the first "
-                                      f"{key.decode(errors='replace')!r} (db {db}): {reply}")
+                                      f"{key.decode(errors='replace')!r} (db {db}): {type(reply).__name__}: {reply}")
             after_batch(tally)
             progress(f"restored {tally.restored:,} keys")
     finally:

@@ -6,9 +6,9 @@ cluster mode, has every database the data uses (probed with SELECT on a separate
 these servers), and the data plus the writer's client buffers fit below its ceiling (maxmemory, or for throwaway test
 data the guide's 80 % alert line) after what is already used — existing keys included, so neither `allkeys-lru`
 evicts the app's keys for us nor `noeviction` refuses us half-way. While: `evicted_keys` must not move (`Watch`).
-The checks are pure functions over INFO fields (`ServerState`, `Need`, `fit`, `refusal`, `database_count`); the I/O
-around them is `check` and `Watch`. The memory model's constants are checked against real servers
-(tests/test_write_guard.py): the estimate must be at least what Redis 7.0 and 8 really use.
+The checks are pure functions over INFO fields (`ServerState`, `Need`, `fit`, `unwritable`, `refusal`,
+`database_count`); the I/O around them is `check`, `selector` and `Watch`. The memory model's constants are checked
+against real servers (tests/test_write_guard.py): the estimate must be at least what Redis 7.0 and 8 really use.
 """
 
 from __future__ import annotations
@@ -126,8 +126,8 @@ def fit(state: ServerState, need: Need) -> Fit:
                state.maxmemory, need.ceiling)
 
 
-def refusal(state: ServerState, need: Need) -> str | None:
-    """Why writing `need` into this server would lose or half-write data (one line with the fix), or None."""
+def unwritable(state: ServerState) -> str | None:
+    """Why this server takes no writes at all (one line with the fix), or None."""
     if state.cluster:
         return "the server runs in cluster mode; this command writes through a single (non-cluster) endpoint"
     if state.role != "master":
@@ -136,6 +136,13 @@ def refusal(state: ServerState, need: Need) -> str | None:
     if state.loading:
         return (f"the server is still loading its data (loading:1, {state.loaded_percent} % done): wait until INFO "
                 "persistence shows loading:0, then run this again")
+    return None
+
+
+def refusal(state: ServerState, need: Need) -> str | None:
+    """Why writing `need` into this server would lose or half-write data (one line with the fix), or None."""
+    if reason := unwritable(state):
+        return reason
     room = fit(state, need)
     if not room.fits:
         return f"{need.what} does not fit: it {room.describe()}: {need.fix}"

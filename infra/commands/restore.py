@@ -29,7 +29,7 @@ def _confirm(args: argparse.Namespace) -> bool:
         return False
 
 
-def _show_and_confirm(args: argparse.Namespace, target: Target, plan: restore.Plan) -> bool:
+def show_plan_and_confirm(args: argparse.Namespace, target: Target, plan: restore.Plan) -> bool:
     summary, state = plan.summary, plan.target
     created = (plan.manifest or {}).get("created_at", "unknown (no manifest)")
     print(table.pairs([
@@ -51,7 +51,7 @@ def _local(args: argparse.Namespace, outputs: dict) -> int:
     target = target_from(args, outputs)
     try:
         result = restore.run(target, Path(args.file), use_manifest=not args.no_manifest, force=args.force,
-                             confirm=lambda plan: _show_and_confirm(args, target, plan), progress=progress)
+                             confirm=lambda plan: show_plan_and_confirm(args, target, plan), progress=progress)
     except restore.Cancelled as cancelled:
         print(cancelled, file=sys.stderr)
         return 1
