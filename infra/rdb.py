@@ -3,7 +3,7 @@
 A `DUMP` payload is exactly a key's RDB value encoding (type byte + value) followed by the 2-byte RDB version and a
 CRC64 of both (redis src/cluster.c `createDumpPayload`/`verifyDumpPayload`). So a backup file can be replayed with
 `RESTORE` without decoding any value: this module only walks the format far enough to find where each value ends
-(redis src/rdb.c `rdbLoadObject`, `rdbLoadRioWithLoadingCtx`; type/opcode numbers from src/rdb.h, RDB v12). The
+(`infra.rdb_values`; redis src/rdb.c `rdbLoadRioWithLoadingCtx`; opcode numbers from src/rdb.h, RDB v12). The
 target server then checks each payload's version and CRC itself. Module values are refused: they need the module.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from infra.rdb_reader import Buffer, RdbError, Reader, crc64, lzf_decompress
+from infra.rdb_values import skip_value
 
 __all__ = ["RdbError", "crc64", "lzf_decompress", "Key", "Function", "Summary", "mapped", "records", "scan",
            "version_of"]
@@ -29,7 +30,6 @@ WRITTEN_BY = {9: "Redis 5.0-6.2", 10: "Redis 7.0", 11: "Redis 7.2", 12: "Redis 7
 SLOT_INFO, FUNCTION2, FUNCTION_PRE_GA, MODULE_AUX, IDLE, FREQ, AUX, RESIZEDB = range(244, 252)
 EXPIRETIME_MS, EXPIRETIME, SELECTDB, EOF = 252, 253, 254, 255
 
-ONE_BLOB_TYPES = {9, 10, 11, 12, 13, 16, 17, 20, 23}  # zipmap/ziplist/intset/listpack encodings: one string
 TYPE_NAMES = {0: "string", 1: "list", 2: "set", 3: "zset", 4: "hash", 5: "zset", 9: "hash", 10: "list", 11: "set",
               12: "zset", 13: "hash", 14: "list", 15: "stream", 16: "hash", 17: "zset", 18: "list", 19: "stream",
               20: "set", 21: "stream", 22: "hash", 23: "hash", 24: "hash", 25: "hash"}
@@ -92,75 +92,6 @@ def version_of(buf: Buffer) -> int:
     return version
 
 
-def _skip_value(r: Reader, rdb_type: int) -> tuple[int, int]:
-    """Advance past one value of `rdb_type` (src/rdb.c rdbLoadObject, same order of fields); returns (bytes of its
-    strings once loaded, elements kept one by one in memory — hash-table, skiplist and quicklist entries, stream
-    nodes and pending entries), what `infra.write_guard.data_bytes` estimates memory from."""
-    if rdb_type == 0 or rdb_type in ONE_BLOB_TYPES or rdb_type in (22, 24, 25):
-        if rdb_type in (24, 25):  # with field TTLs: the minimum expire first
-            r.skip(8)
-        if rdb_type in (0, 25) or rdb_type in ONE_BLOB_TYPES:
-            return r.skip_string(), 0
-        size = n = r.plain_length()  # hash table with field TTLs: n x (ttl, field, value)
-        for _ in range(n):
-            r.plain_length()
-            size += r.skip_string() + r.skip_string()
-        return size, n
-    if rdb_type in (1, 2, 4, 14):  # linked list, set, hash (2 strings an entry), quicklist of ziplists
-        n = r.plain_length()
-        return sum(r.skip_string() for _ in range(n * (2 if rdb_type == 4 else 1))), n
-    if rdb_type == 3:  # zset v1: member + score as a length-prefixed string (253-255 are nan/+inf/-inf)
-        size = n = r.plain_length()
-        for _ in range(n):
-            size += r.skip_string() + 8
-            score_len = r.byte()
-            r.skip(0 if score_len >= 253 else score_len)
-        return size, n
-    if rdb_type == 5:  # zset v2: member + binary double
-        size, n = 0, r.plain_length()
-        for _ in range(n):
-            size += r.skip_string() + 8
-            r.skip(8)
-        return size, n
-    if rdb_type == 18:  # quicklist v2: (container, node) pairs
-        size, n = 0, r.plain_length()
-        for _ in range(n):
-            r.plain_length()
-            size += r.skip_string()
-        return size, n
-    if rdb_type in (15, 19, 21):
-        return _skip_stream(r, rdb_type)
-    if rdb_type in (6, 7):
-        raise RdbError("the backup holds a module data type, which only a server with that module can restore; "
-                       "profwise-redis servers load no modules")
-    raise RdbError(f"damaged: unknown RDB value type {rdb_type} at offset {r.pos}")
-
-
-def _skip_stream(r: Reader, rdb_type: int) -> tuple[int, int]:
-    size, n = 0, r.plain_length()
-    for _ in range(n):  # listpacks: master id + listpack
-        size += r.skip_string() + r.skip_string()
-    for _ in range(3 if rdb_type == 15 else 8):  # length, last id; v2+: first id, max deleted id, entries added
-        r.plain_length()
-    elements = n
-    for _ in range(r.plain_length()):  # consumer groups
-        size += r.skip_string()
-        elements += 1
-        for _ in range(2 if rdb_type == 15 else 3):  # last id (ms, seq); v2+: entries read
-            r.plain_length()
-        for _ in range(pending := r.plain_length()):  # global PEL: raw 128-bit id, delivery time, delivery count
-            r.skip(16 + 8)
-            r.plain_length()
-        elements += pending
-        for _ in range(r.plain_length()):  # consumers: name, seen time, [active time], PEL of raw ids
-            size += r.skip_string()
-            r.skip(16 if rdb_type == 21 else 8)
-            owned = r.plain_length()
-            r.skip(16 * owned)
-            elements += 1 + owned
-    return size, elements
-
-
 def records(buf: Buffer, summary: Summary | None = None) -> Iterator[Key | Function]:
     """Every key and function library in file order; checks the trailing CRC64 when the file carries one."""
     version = version_of(buf)
@@ -198,7 +129,7 @@ def records(buf: Buffer, summary: Summary | None = None) -> Iterator[Key | Funct
         else:
             key = r.string()
             start = r.pos
-            size, elements = _skip_value(r, opcode)
+            size, elements = skip_value(r, opcode)
             summary.keys += 1
             summary.value_bytes += len(key) + size
             summary.elements += elements
