@@ -21,14 +21,14 @@ import os
 import queue as queue_module
 import secrets
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, cast
 
 from infra import write_guard
-from infra.latency import Histogram
 from infra.loadtest_keys import Cleanup, LoadTestError, check_room, prefill
 from infra.loadtest_stop import wind_down_run, workers_deaf_to_sigint
-from infra.loadtest_limits import busy_share, diagnose, machine_cpu_ticks, raise_fd_limit, server_cpu_seconds
+from infra.loadtest_limits import busy_share, machine_cpu_ticks, raise_fd_limit, server_cpu_seconds
+from infra.loadtest_result import Result, judge, result
 from infra.loadtest_worker import WorkerSpec, main as worker_main
 from infra.verify import Target, scrub
 
@@ -75,45 +75,6 @@ def problems(plan: Plan) -> list[str]:
         (plan.p99_ms > 0, "--p99-ms must be above 0"),
     ]
     return [message for ok, message in rules if not ok]
-
-
-@dataclass
-class Result:
-    passed: bool
-    failures: list[str]
-    connections: int
-    workers: int
-    seconds: float
-    ops: int
-    ops_per_sec: float
-    latency_ms: dict[str, float]
-    errors: int
-    error_samples: list[str]
-    hit_ratio: float | None
-    client_cpu: list[float]
-    loop_lag_p99_ms: float
-    server_cpu: float | None
-    machine_cpu: float | None
-    event_loop: str
-    bottleneck: str
-    cleaned_keys: int
-    prefix: str
-    cleanup: Cleanup
-    mix: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def judge(plan: Plan, p99_ms: float, errors: int, ops: int) -> list[str]:
-    failures = []
-    if ops == 0:
-        failures.append("no command completed")
-    if p99_ms > plan.p99_ms:
-        failures.append(f"p99 latency {p99_ms:.1f} ms is above --p99-ms {plan.p99_ms:g}")
-    if errors:
-        failures.append(f"{errors} command(s) failed")
-    return failures
 
 
 def _connect(target: Target) -> tuple[Any, dict[str, Any]]:
@@ -170,7 +131,7 @@ def run(target: Target, plan: Plan, progress: Progress | None = None,
     except BaseException:
         wind_down()
         raise
-    return _result(plan, workers, done, cpu, wind_down(finished=True))
+    return result(plan, workers, done, cpu, wind_down(finished=True))
 
 
 def _no_evictions(watch: write_guard.Watch, plan: Plan) -> None:
@@ -229,36 +190,3 @@ def _next(messages: Any, deadline: float, procs: list) -> tuple:
                 raise LoadTestError("the load generator did not finish in time") from None
             if any(p.exitcode not in (None, 0) for p in procs):
                 raise LoadTestError("a load-generator process died; see its error above") from None
-
-
-def _result(plan: Plan, workers: int, done: dict, cpu: dict, cleanup: Cleanup) -> Result:
-    parts = [done[i] for i in sorted(done)]
-    latency, lag = Histogram(), Histogram()
-    for part in parts:
-        latency.merge(Histogram.from_dict(part["latency"]))
-        lag.merge(Histogram.from_dict(part["lag"]))
-    ops, errors = sum(p["ops"] for p in parts), sum(p["errors"] for p in parts)
-    gets, misses = sum(p["gets"] for p in parts), sum(p["misses"] for p in parts)
-    ms = {q: round(latency.percentile(v) / 1000, 3) for q, v in (("p50", 50), ("p95", 95), ("p99", 99))}
-    ms.update(max=round(latency.max_us / 1000, 3), mean=round(latency.mean_us / 1000, 3))
-    client_cpu = [round(p["cpu"], 3) for p in parts]
-    lag_p99 = lag.percentile(99) / 1000
-    failures = judge(plan, ms["p99"], errors, ops)
-    if not cleanup.complete:
-        failures.append(f"cleanup {cleanup.problem}: test keys under {cleanup.prefix} remain")
-    return Result(
-        passed=not failures, failures=failures, connections=plan.connections, workers=workers,
-        seconds=round(max(p["seconds"] for p in parts), 3), ops=ops,
-        ops_per_sec=round(sum(p["ops"] / p["seconds"] for p in parts if p["seconds"]), 1), latency_ms=ms,
-        errors=errors, error_samples=sorted({s for p in parts for s in p["samples"]})[:5],
-        hit_ratio=round(1 - misses / gets, 4) if gets else None, client_cpu=client_cpu,
-        loop_lag_p99_ms=round(lag_p99, 3), server_cpu=_round(cpu["server"]), machine_cpu=_round(cpu["machine"]),
-        event_loop=parts[0]["loop"],
-        bottleneck=diagnose(client_cpu, cpu["server"], cpu["machine"], lag_p99), cleaned_keys=cleanup.removed,
-        prefix=cleanup.prefix, cleanup=cleanup,
-        mix={"set_ratio": plan.set_ratio, "keys": plan.keys, "value_bytes": plan.value_bytes, "ttl": plan.ttl,
-             "p99_ms_limit": plan.p99_ms})
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
