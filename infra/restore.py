@@ -102,8 +102,9 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
     def no_evictions(so_far: Tally) -> None:
         evicted = watch.evicted()
         if evicted:
-            raise ReplayError(f"the target evicted {evicted:,} keys (maxmemory {state.maxmemory / 2**20:.0f} MiB, "
-                              f"policy {state.policy}): keys were lost, the restored ones or the app's")
+            raise ReplayError(f"the target evicted {evicted:,} keys (maxmemory "
+                              f"{state.maxmemory / write_guard.MIB:.0f} MiB, policy {state.policy}): keys were lost, "
+                              "the restored ones or the app's")
 
     try:
         with rdb.mapped(path) as data:

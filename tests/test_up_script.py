@@ -43,11 +43,24 @@ def make_stubs(tmp_path: Path, with_pulumi: bool = True, with_docker: bool = Tru
     return bin_dir
 
 
+def system_tools(tmp_path: Path) -> Path:
+    """/usr/bin and /bin as one directory of links, less the tools the stubs stand for: a `docker` or `pulumi` the
+    machine has (Debian's docker.io installs /usr/bin/docker) must not answer for a stub a test leaves out."""
+    tools = tmp_path / "system-bin"
+    tools.mkdir()
+    for directory in (Path("/usr/bin"), Path("/bin")):
+        for entry in directory.iterdir():
+            link = tools / entry.name
+            if entry.name not in ("docker", "pulumi") and not link.exists() and not link.is_symlink():
+                link.symlink_to(entry)
+    return tools
+
+
 def run_up(tmp_path: Path, bin_dir: Path, outputs: dict | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     outputs_file = tmp_path / "outputs.json"
     outputs_file.write_text(json.dumps(outputs or {}))
-    full_env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "STUB_LOG": str(tmp_path / "calls.log"),
-                "STUB_OUTPUTS": str(outputs_file),
+    full_env = {"PATH": f"{bin_dir}:{system_tools(tmp_path)}", "HOME": str(tmp_path),
+                "STUB_LOG": str(tmp_path / "calls.log"), "STUB_OUTPUTS": str(outputs_file),
                 "VENV": str(Path(os.environ.get("VIRTUAL_ENV", REPO_ROOT / ".venv"))),
                 "PROFWISE_STATE_DIR": str(tmp_path / "state"), **env}
     return subprocess.run(["bash", str(REPO_ROOT / "scripts" / "up.sh")], capture_output=True, text=True,
