@@ -8,7 +8,10 @@ leaves nothing permanent), and removes them afterwards with SCAN MATCH + UNLINK 
 
 The load comes from `workers` child processes (`infra.loadtest_worker`), one per core by default, so the generator
 is not the bottleneck: each reports its CPU use and event-loop lag, Redis reports its own CPU time in INFO, and the
-report names whichever was saturated. This module is the parent: checks, prefill, spawn, gather, clean up.
+report names whichever was saturated. This module is the parent: checks, prefill, spawn, gather, clean up. The
+checks are the write guard's (`infra.loadtest_keys.check_room`); an eviction during prefill or the run stops it at
+once. However it ends — finished, failed, Ctrl-C — the workers are stopped and the keys removed; a second Ctrl-C
+during that only prints a note, a third stops the cleanup, and `Cleanup` says what is left.
 """
 
 from __future__ import annotations
@@ -18,16 +21,28 @@ import os
 import queue as queue_module
 import secrets
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, cast
 
-from infra.latency import Histogram
-from infra.loadtest_keys import LoadTestError, check_room, cleanup, prefill
-from infra.loadtest_limits import busy_share, diagnose, machine_cpu_ticks, raise_fd_limit, server_cpu_seconds
+from infra import write_guard
+from infra.loadtest_keys import Cleanup, LoadTestError, check_room, prefill
+from infra.loadtest_stop import wind_down_run, workers_deaf_to_sigint
+from infra.loadtest_limits import busy_share, machine_cpu_ticks, raise_fd_limit, server_cpu_seconds
+from infra.loadtest_result import Result, judge, result
 from infra.loadtest_worker import WorkerSpec, main as worker_main
 from infra.verify import Target, scrub
 
-__all__ = ["LoadTestError", "Plan", "Result", "judge", "problems", "run"]
+__all__ = ["Cleanup", "Interrupted", "LoadTestError", "Plan", "Result", "judge", "problems", "run"]
+
+WATCH_INTERVAL = 1.0  # seconds between INFO stats reads for evictions during the run
+
+
+class Interrupted(Exception):
+    """Ctrl-C: the run stopped; `cleanup` says what became of its keys."""
+
+    def __init__(self, cleanup: Cleanup):
+        super().__init__("interrupted")
+        self.cleanup = cleanup
 
 
 @dataclass(frozen=True)
@@ -62,44 +77,6 @@ def problems(plan: Plan) -> list[str]:
     return [message for ok, message in rules if not ok]
 
 
-@dataclass
-class Result:
-    passed: bool
-    failures: list[str]
-    connections: int
-    workers: int
-    seconds: float
-    ops: int
-    ops_per_sec: float
-    latency_ms: dict[str, float]
-    errors: int
-    error_samples: list[str]
-    hit_ratio: float | None
-    client_cpu: list[float]
-    loop_lag_p99_ms: float
-    server_cpu: float | None
-    machine_cpu: float | None
-    event_loop: str
-    bottleneck: str
-    cleaned_keys: int
-    prefix: str
-    mix: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def judge(plan: Plan, p99_ms: float, errors: int, ops: int) -> list[str]:
-    failures = []
-    if ops == 0:
-        failures.append("no command completed")
-    if p99_ms > plan.p99_ms:
-        failures.append(f"p99 latency {p99_ms:.1f} ms is above --p99-ms {plan.p99_ms:g}")
-    if errors:
-        failures.append(f"{errors} command(s) failed")
-    return failures
-
-
 def _connect(target: Target) -> tuple[Any, dict[str, Any]]:
     client = target.client(target.password)  # TLS with the target's --ca-cert, --timeout on every read
     try:
@@ -113,14 +90,20 @@ def _connect(target: Target) -> tuple[Any, dict[str, Any]]:
 Progress = Callable[[float, int, int], None]  # (seconds into the measured run, ops so far, errors so far)
 
 
-def run(target: Target, plan: Plan, progress: Progress | None = None) -> Result:
+def run(target: Target, plan: Plan, progress: Progress | None = None,
+        notice: Callable[[str], None] = lambda _: None) -> Result:
     """Run the load test against `target` (its timeout bounds connects and replies, its ca_cert verifies TLS);
-    raises LoadTestError when it cannot run at all."""
+    raises LoadTestError when it cannot run at all or stopped (with what became of its keys), Interrupted on
+    Ctrl-C. `notice` hears a second Ctrl-C's note."""
     workers = plan.worker_count()
     raise_fd_limit(-(-plan.connections // workers) + 64)
     prefix = f"loadtest:{secrets.token_hex(6)}:"
     client, info = _connect(target)
-    check_room(info, plan, prefix)
+    try:
+        watch = write_guard.Watch(client, check_room(info, plan, prefix).state)  # refuses before writing anything
+    except BaseException:
+        client.close()
+        raise
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding sockets; same on Linux and macOS
     messages, go = ctx.Queue(), ctx.Event()
     shares = [plan.connections // workers + (i < plan.connections % workers) for i in range(workers)]
@@ -128,34 +111,39 @@ def run(target: Target, plan: Plan, progress: Progress | None = None) -> Result:
         target.host, target.port, target.password, target.tls, target.ca_cert, prefix, share, plan.keys,
         plan.value_bytes, plan.ttl, plan.set_ratio, plan.seconds, plan.warmup, target.timeout, seed=i * 7919 + 1),
         i, messages, go)) for i, share in enumerate(shares)]
+    written = [0]  # keys that may exist: prefill's progress, then all of them once the mix (SETs) runs
+
+    def wind_down(finished: bool = False) -> Cleanup:
+        return wind_down_run(procs, client, prefix, written[0], plan.ttl, notice, wait=target.timeout + 5 if finished
+                          else 0.0)
+
     try:
-        prefill(client, plan, prefix)
-        for proc in procs:
-            proc.start()
-        done, cpu = _gather(plan, target.timeout, procs, messages, go, client, progress)
-    finally:
-        for proc in procs:
-            if proc.pid is not None:
-                # Started workers finish within --timeout of their deadline; ones still waiting for the start
-                # signal (the run was refused or interrupted) have nothing to finish.
-                proc.join(timeout=target.timeout + 5 if go.is_set() else 0.5)
-                if proc.is_alive():
-                    proc.kill()
-        cleaned = _cleanup_quietly(client, prefix)
-        client.close()
-    return _result(plan, workers, done, cpu, cleaned, prefix)
+        prefill(client, plan, prefix, watch, written=lambda n: written.__setitem__(0, n))
+        written[0] = plan.keys
+        with workers_deaf_to_sigint():
+            for proc in procs:
+                proc.start()
+        done, cpu = _gather(plan, target.timeout, procs, messages, go, client, progress, watch)
+    except KeyboardInterrupt:
+        raise Interrupted(wind_down()) from None
+    except LoadTestError as error:
+        raise LoadTestError(str(error), wind_down()) from None
+    except BaseException:
+        wind_down()
+        raise
+    return result(plan, workers, done, cpu, wind_down(finished=True))
 
 
-def _cleanup_quietly(client: Any, prefix: str) -> int:
-    """-1 when the server cannot be reached any more: the keys then expire on their own (each has a TTL)."""
-    try:
-        return cleanup(client, prefix)
-    except Exception:  # noqa: BLE001 — never hide the run's own error behind a cleanup error
-        return -1
+def _no_evictions(watch: write_guard.Watch, plan: Plan) -> None:
+    evicted = watch.evicted()
+    if evicted:
+        raise LoadTestError(f"Redis evicted {evicted:,} keys during the run: stopped at once; the app's keys may be "
+                            f"among them. The server needs more headroom for {plan.connections:,} connections: lower "
+                            "--connections, --keys or --value-bytes, or raise maxmemory")
 
 
 def _gather(plan: Plan, timeout: float, procs: list, messages: Any, go: Any, client: Any,
-            progress: Progress | None) -> tuple[dict, dict]:
+            progress: Progress | None, watch: write_guard.Watch) -> tuple[dict, dict]:
     ready: dict[int, tuple] = {}
     deadline = time.monotonic() + 60 + timeout
     while len(ready) < len(procs):
@@ -168,11 +156,16 @@ def _gather(plan: Plan, timeout: float, procs: list, messages: Any, go: Any, cli
         raise LoadTestError(f"only {opened} of {plan.connections} connections opened: {'; '.join(samples[:3])}")
     go.set()
     time.sleep(plan.warmup)
+    _no_evictions(watch, plan)
+    watched = time.monotonic()
     cpu_before, ticks_before, started = server_cpu_seconds(client), machine_cpu_ticks(), time.monotonic()
     counts: dict[int, tuple[int, int]] = {}
     done: dict[int, dict] = {}
     deadline = started + plan.seconds + timeout + 30
     while len(done) < len(procs):
+        if time.monotonic() - watched >= WATCH_INTERVAL:
+            _no_evictions(watch, plan)
+            watched = time.monotonic()
         kind, index, *rest = _next(messages, deadline, procs)
         if kind == "progress":
             counts[index] = (rest[0], rest[1])
@@ -181,6 +174,7 @@ def _gather(plan: Plan, timeout: float, procs: list, messages: Any, go: Any, cli
                          sum(c[1] for c in counts.values()))
         elif kind == "done":
             done[index] = rest[0]
+    _no_evictions(watch, plan)
     cpu_after, ticks_after = server_cpu_seconds(client), machine_cpu_ticks()
     elapsed = max(r["seconds"] for r in done.values())
     server_cpu = None if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) / elapsed
@@ -196,33 +190,3 @@ def _next(messages: Any, deadline: float, procs: list) -> tuple:
                 raise LoadTestError("the load generator did not finish in time") from None
             if any(p.exitcode not in (None, 0) for p in procs):
                 raise LoadTestError("a load-generator process died; see its error above") from None
-
-
-def _result(plan: Plan, workers: int, done: dict, cpu: dict, cleaned: int, prefix: str) -> Result:
-    parts = [done[i] for i in sorted(done)]
-    latency, lag = Histogram(), Histogram()
-    for part in parts:
-        latency.merge(Histogram.from_dict(part["latency"]))
-        lag.merge(Histogram.from_dict(part["lag"]))
-    ops, errors = sum(p["ops"] for p in parts), sum(p["errors"] for p in parts)
-    gets, misses = sum(p["gets"] for p in parts), sum(p["misses"] for p in parts)
-    ms = {q: round(latency.percentile(v) / 1000, 3) for q, v in (("p50", 50), ("p95", 95), ("p99", 99))}
-    ms.update(max=round(latency.max_us / 1000, 3), mean=round(latency.mean_us / 1000, 3))
-    client_cpu = [round(p["cpu"], 3) for p in parts]
-    lag_p99 = lag.percentile(99) / 1000
-    failures = judge(plan, ms["p99"], errors, ops)
-    return Result(
-        passed=not failures, failures=failures, connections=plan.connections, workers=workers,
-        seconds=round(max(p["seconds"] for p in parts), 3), ops=ops,
-        ops_per_sec=round(sum(p["ops"] / p["seconds"] for p in parts if p["seconds"]), 1), latency_ms=ms,
-        errors=errors, error_samples=sorted({s for p in parts for s in p["samples"]})[:5],
-        hit_ratio=round(1 - misses / gets, 4) if gets else None, client_cpu=client_cpu,
-        loop_lag_p99_ms=round(lag_p99, 3), server_cpu=_round(cpu["server"]), machine_cpu=_round(cpu["machine"]),
-        event_loop=parts[0]["loop"],
-        bottleneck=diagnose(client_cpu, cpu["server"], cpu["machine"], lag_p99), cleaned_keys=cleaned, prefix=prefix,
-        mix={"set_ratio": plan.set_ratio, "keys": plan.keys, "value_bytes": plan.value_bytes, "ttl": plan.ttl,
-             "p99_ms_limit": plan.p99_ms})
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)

@@ -1,22 +1,46 @@
 """The load test's keys: a throwaway prefix, written only when there is room, removed afterwards — and only those.
 
-Every key `loadtest` writes is `<prefix><n>` with a TTL, where the prefix is fresh per run (`loadtest:<random>:`).
-Before writing, the server's memory is checked so the test data cannot push a cache with `allkeys-lru` into
-evicting the app's keys; afterwards SCAN MATCH (with the prefix glob-escaped) finds exactly our keys and UNLINK
-frees them in the background. Nothing here can name a key outside the prefix; FLUSH* is never used.
+Every key `loadtest` writes is `<prefix><n>` with a TTL, where the prefix is fresh per run (`loadtest:<12 hex>:`).
+Before writing, the write guard (`infra.write_guard`, the same checks `restore` makes) proves the test data and the
+run's client buffers fit below the guide's 80 % memory line on a writable, loaded primary; prefill stops at the first
+eviction. Afterwards SCAN MATCH (with the prefix glob-escaped) finds exactly our keys and UNLINK frees them in the
+background; `Cleanup` says truthfully whether that finished. Nothing here can name a key outside the prefix; FLUSH*
+is never used.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
+import redis
+
+from infra import write_guard
 from infra.thresholds import MEMORY_LIMIT  # the guide's alert line: the test data must not push Redis past it
 
-KEY_OVERHEAD_BYTES = 100  # per-key bookkeeping beside key and value (dictEntry, robj, expire entry), rounded up
+PREFIX_PATTERN = re.compile(r"loadtest:[0-9a-f]{12}:")  # what `run` makes, and all `--remove-keys` accepts
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    """What became of the run's keys: all removed, or (interrupted, server gone) how many may remain."""
+    prefix: str
+    removed: int
+    complete: bool
+    remaining_at_most: int | None = 0  # None: unknown (`--remove-keys` does not know what the run wrote)
+    ttl: int | None = None
+    problem: str = ""
 
 
 class LoadTestError(Exception):
-    """The run could not start or finish (unreachable, refused, cluster mode, no memory headroom)."""
+    """The run could not start or finish (unreachable, refused, no memory headroom, evictions); `cleanup` says what
+    became of its keys when any were written."""
+
+    def __init__(self, message: str, cleanup: Cleanup | None = None):
+        super().__init__(message)
+        self.cleanup = cleanup
 
 
 def glob_escape(text: str) -> str:
@@ -24,37 +48,72 @@ def glob_escape(text: str) -> str:
     return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)
 
 
-def check_room(info: dict[str, Any], plan: Any, prefix: str) -> None:
-    """Refuse what the run cannot do safely: cluster mode, or test data that would make Redis evict the app's keys."""
-    if info.get("cluster_enabled"):
-        raise LoadTestError("the server runs in cluster mode; loadtest drives a single (non-cluster) endpoint")
-    planned = plan.keys * (plan.value_bytes + len(prefix) + 8 + KEY_OVERHEAD_BYTES)
-    maxmemory, used = int(info.get("maxmemory", 0)), int(info.get("used_memory", 0))
-    if maxmemory and used + planned > MEMORY_LIMIT * maxmemory:
-        raise LoadTestError(f"the test data (~{planned / 2**20:.1f} MiB) would take Redis past "
-                            f"{100 * MEMORY_LIMIT:.0f} % of maxmemory ({used / 2**20:.1f} of "
-                            f"{maxmemory / 2**20:.1f} MiB used) and evict the app's keys: "
-                            "lower --keys or --value-bytes")
+def need_of(plan: Any, prefix: str) -> write_guard.Need:
+    """The test data (`--keys` values of `--value-bytes` under `prefix`) and the buffers of `--connections` connections
+    (plus the parent's), each carrying one value at a time."""
+    key_bytes = len(prefix) + len(str(max(plan.keys - 1, 0)))
+    return write_guard.Need(
+        "the test data", write_guard.data_bytes(plan.keys, plan.keys * (key_bytes + plan.value_bytes)),
+        connections=plan.connections + 1, largest_argument=plan.value_bytes, ceiling=MEMORY_LIMIT,
+        fix="lower --connections, --keys or --value-bytes (or raise maxmemory)")
 
 
-def prefill(client: Any, plan: Any, prefix: str) -> None:
-    """Write every key once before the clock starts, so the GETs of the mix hit (a warm cache)."""
+def check_room(info: Mapping[str, Any], plan: Any, prefix: str) -> write_guard.Verdict:
+    """Refuse, before writing, what would lose data or fail half-way (`infra.write_guard.refusal`)."""
+    verdict = write_guard.check(info, need_of(plan, prefix), selects=lambda _db: True)  # db 0 always exists
+    if verdict.problem:
+        raise LoadTestError(f"nothing was written: {verdict.problem}")
+    return verdict
+
+
+def prefill(client: Any, plan: Any, prefix: str, watch: write_guard.Watch,
+            written: Callable[[int], None] = lambda _: None) -> None:
+    """Write every key once before the clock starts, so the GETs of the mix hit (a warm cache); stop at the first
+    eviction or server error. `written(n)` hears how many keys may exist so far."""
     value = b"v" * plan.value_bytes
-    for start in range(0, plan.keys, 1000):
+    for start in range(0, plan.keys, BATCH):
+        end = min(plan.keys, start + BATCH)
+        written(end)
         pipe = client.pipeline(transaction=False)
-        for k in range(start, min(plan.keys, start + 1000)):
+        for k in range(start, end):
             pipe.set(f"{prefix}{k}", value, ex=plan.ttl)
-        pipe.execute()
+        try:
+            pipe.execute()
+        except redis.RedisError as error:
+            raise LoadTestError(f"writing the test data failed after {start:,} of {plan.keys:,} keys: "
+                                f"{type(error).__name__}: {error}") from None
+        evicted = watch.evicted()
+        if evicted:
+            raise LoadTestError(f"Redis evicted {evicted:,} keys while the test data was written ({end:,} of "
+                                f"{plan.keys:,} keys): stopped; the app's keys may be among them. Lower --keys or "
+                                "--value-bytes, or raise maxmemory")
 
 
-def cleanup(client: Any, prefix: str) -> int:
-    """Remove every key under our prefix, and only those: SCAN MATCH prefix* then UNLINK in batches."""
-    removed, batch = 0, []
+def cleanup(client: Any, prefix: str, removed: Callable[[int], None] = lambda _: None) -> int:
+    """Remove every key under our prefix, and only those: SCAN MATCH prefix* then UNLINK in batches. `removed(n)`
+    hears the running total, so an interrupted cleanup can still say how far it got."""
+    total, batch = 0, []
     for key in client.scan_iter(match=glob_escape(prefix) + "*", count=1000):
         batch.append(key)
         if len(batch) >= 500:
-            removed += client.unlink(*batch)
+            total += client.unlink(*batch)
+            removed(total)
             batch = []
     if batch:
-        removed += client.unlink(*batch)
-    return removed
+        total += client.unlink(*batch)
+        removed(total)
+    return total
+
+
+def clean_up(client: Any, prefix: str, written: int | None, ttl: int | None) -> Cleanup:
+    """`cleanup`, reporting the truth: a Ctrl-C or a lost server leaves up to `written - removed` keys, each expiring
+    within `ttl` seconds."""
+    progress = [0]
+    try:
+        return Cleanup(prefix, cleanup(client, prefix, lambda n: progress.__setitem__(0, n)), complete=True)
+    except KeyboardInterrupt:
+        problem = "interrupted"
+    except Exception as error:  # noqa: BLE001 — never hide the run's own error behind a cleanup error
+        problem = f"failed ({type(error).__name__}: {error})"
+    remaining = None if written is None else max(written - progress[0], 0)
+    return Cleanup(prefix, progress[0], complete=False, remaining_at_most=remaining, ttl=ttl, problem=problem)

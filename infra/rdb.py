@@ -3,7 +3,7 @@
 A `DUMP` payload is exactly a key's RDB value encoding (type byte + value) followed by the 2-byte RDB version and a
 CRC64 of both (redis src/cluster.c `createDumpPayload`/`verifyDumpPayload`). So a backup file can be replayed with
 `RESTORE` without decoding any value: this module only walks the format far enough to find where each value ends
-(redis src/rdb.c `rdbLoadObject`, `rdbLoadRioWithLoadingCtx`; type/opcode numbers from src/rdb.h, RDB v12). The
+(`infra.rdb_values`; redis src/rdb.c `rdbLoadRioWithLoadingCtx`; opcode numbers from src/rdb.h, RDB v12). The
 target server then checks each payload's version and CRC itself. Module values are refused: they need the module.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from infra.rdb_reader import Buffer, RdbError, Reader, crc64, lzf_decompress
+from infra.rdb_values import skip_value
 
 __all__ = ["RdbError", "crc64", "lzf_decompress", "Key", "Function", "Summary", "mapped", "records", "scan",
            "version_of"]
@@ -29,7 +30,6 @@ WRITTEN_BY = {9: "Redis 5.0-6.2", 10: "Redis 7.0", 11: "Redis 7.2", 12: "Redis 7
 SLOT_INFO, FUNCTION2, FUNCTION_PRE_GA, MODULE_AUX, IDLE, FREQ, AUX, RESIZEDB = range(244, 252)
 EXPIRETIME_MS, EXPIRETIME, SELECTDB, EOF = 252, 253, 254, 255
 
-ONE_BLOB_TYPES = {9, 10, 11, 12, 13, 16, 17, 20, 23}  # zipmap/ziplist/intset/listpack encodings: one string
 TYPE_NAMES = {0: "string", 1: "list", 2: "set", 3: "zset", 4: "hash", 5: "zset", 9: "hash", 10: "list", 11: "set",
               12: "zset", 13: "hash", 14: "list", 15: "stream", 16: "hash", 17: "zset", 18: "list", 19: "stream",
               20: "set", 21: "stream", 22: "hash", 23: "hash", 24: "hash", 25: "hash"}
@@ -64,6 +64,10 @@ class Summary:
     keys_per_db: dict[int, int] = field(default_factory=dict)
     types: dict[str, int] = field(default_factory=dict)
     functions: int = 0
+    # What the write guard estimates the restore's memory from (rdb.Summary is filled by the one walk of the file).
+    value_bytes: int = 0  # keys and their strings, as long as they are once loaded (LZF strings uncompressed)
+    elements: int = 0  # entries a server keeps one by one (each with its own allocation)
+    largest_value: int = 0  # the largest value encoding: the longest RESTORE argument sent
     checksum: str = "absent"  # "ok" or "absent" (rdbchecksum no writes zeros); a mismatch raises
 
 
@@ -86,67 +90,6 @@ def version_of(buf: Buffer) -> int:
         raise RdbError(f"RDB version {version} is newer than this tool reads (up to {MAX_VERSION}); upgrade "
                        "profwise-redis's infra/rdb.py")
     return version
-
-
-def _skip_value(r: Reader, rdb_type: int) -> None:
-    """Advance past one value of `rdb_type` (src/rdb.c rdbLoadObject, same order of fields)."""
-    if rdb_type == 0 or rdb_type in ONE_BLOB_TYPES:
-        r.skip_string()
-    elif rdb_type in (1, 2, 14):  # linked list, set, quicklist of ziplists: n strings
-        for _ in range(r.plain_length()):
-            r.skip_string()
-    elif rdb_type == 3:  # zset v1: member + score as a length-prefixed string (253-255 are nan/+inf/-inf)
-        for _ in range(r.plain_length()):
-            r.skip_string()
-            score_len = r.byte()
-            r.skip(0 if score_len >= 253 else score_len)
-    elif rdb_type == 4:
-        for _ in range(r.plain_length() * 2):
-            r.skip_string()
-    elif rdb_type == 5:  # zset v2: member + binary double
-        for _ in range(r.plain_length()):
-            r.skip_string()
-            r.skip(8)
-    elif rdb_type == 18:  # quicklist v2: (container, node) pairs
-        for _ in range(r.plain_length()):
-            r.plain_length()
-            r.skip_string()
-    elif rdb_type in (22, 24):  # hash with field TTLs: [min expire] n × (ttl, field, value)
-        if rdb_type == 24:
-            r.skip(8)
-        for _ in range(r.plain_length()):
-            r.plain_length()
-            r.skip_string()
-            r.skip_string()
-    elif rdb_type == 25:  # listpack hash with field TTLs: min expire + the listpack
-        r.skip(8)
-        r.skip_string()
-    elif rdb_type in (15, 19, 21):
-        _skip_stream(r, rdb_type)
-    elif rdb_type in (6, 7):
-        raise RdbError("the backup holds a module data type, which only a server with that module can restore; "
-                       "profwise-redis servers load no modules")
-    else:
-        raise RdbError(f"damaged: unknown RDB value type {rdb_type} at offset {r.pos}")
-
-
-def _skip_stream(r: Reader, rdb_type: int) -> None:
-    for _ in range(r.plain_length()):  # listpacks: master id + listpack
-        r.skip_string()
-        r.skip_string()
-    for _ in range(3 if rdb_type == 15 else 8):  # length, last id; v2+: first id, max deleted id, entries added
-        r.plain_length()
-    for _ in range(r.plain_length()):  # consumer groups
-        r.skip_string()
-        for _ in range(2 if rdb_type == 15 else 3):  # last id (ms, seq); v2+: entries read
-            r.plain_length()
-        for _ in range(r.plain_length()):  # global PEL: raw 128-bit id, delivery time, delivery count
-            r.skip(16 + 8)
-            r.plain_length()
-        for _ in range(r.plain_length()):  # consumers: name, seen time, [active time], PEL of raw ids
-            r.skip_string()
-            r.skip(16 if rdb_type == 21 else 8)
-            r.skip(16 * r.plain_length())
 
 
 def records(buf: Buffer, summary: Summary | None = None) -> Iterator[Key | Function]:
@@ -186,8 +129,11 @@ def records(buf: Buffer, summary: Summary | None = None) -> Iterator[Key | Funct
         else:
             key = r.string()
             start = r.pos
-            _skip_value(r, opcode)
+            size, elements = skip_value(r, opcode)
             summary.keys += 1
+            summary.value_bytes += len(key) + size
+            summary.elements += elements
+            summary.largest_value = max(summary.largest_value, r.pos - start)
             summary.keys_per_db[db] = summary.keys_per_db.get(db, 0) + 1
             kind = TYPE_NAMES.get(opcode, str(opcode))
             summary.types[kind] = summary.types.get(kind, 0) + 1

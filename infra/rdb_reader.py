@@ -80,37 +80,51 @@ class Reader:
             return lzf_decompress(self.take(compressed), original)
         raise RdbError(f"damaged: unknown string encoding {n} at offset {self.pos - 1}")
 
-    def skip_string(self) -> None:
+    def skip_string(self) -> int:
+        """Skip one string; returns its length once loaded (an LZF string's uncompressed length), which is what the
+        write guard's memory estimate counts."""
         n, special = self.length()
         if not special:
             self.skip(n)
-        elif n in (0, 1, 2):
+            return n
+        if n in (0, 1, 2):
             self.skip(1 << n)
-        elif n == 3:
-            compressed, _original = self.plain_length(), self.plain_length()
+            return 1 << n
+        if n == 3:
+            compressed, original = self.plain_length(), self.plain_length()
             self.skip(compressed)
-        else:
-            raise RdbError(f"damaged: unknown string encoding {n} at offset {self.pos - 1}")
+            return original
+        raise RdbError(f"damaged: unknown string encoding {n} at offset {self.pos - 1}")
 
 
 def lzf_decompress(data: bytes, expected: int) -> bytes:
-    """LZF (src/lzf_d.c): control byte < 32 is a literal run of ctrl+1 bytes, else a back-reference."""
-    out, i = bytearray(), 0
-    while i < len(data):
+    """LZF (src/lzf_d.c): control byte < 32 is a literal run of ctrl+1 bytes, else a back-reference. Like lzf_d.c,
+    every read is bounds-checked (a truncated or crafted input is "damaged", never an IndexError) and the output may
+    not grow past `expected`."""
+    out, i, size = bytearray(), 0, len(data)
+    while i < size:
         ctrl = data[i]
         i += 1
         if ctrl < 32:
+            if i + ctrl + 1 > size or len(out) + ctrl + 1 > expected:
+                raise RdbError("damaged: corrupt LZF data (a literal run past the end)")
             out += data[i:i + ctrl + 1]
             i += ctrl + 1
             continue
         length = ctrl >> 5
         if length == 7:
+            if i >= size:
+                raise RdbError("damaged: corrupt LZF data (truncated back-reference)")
             length += data[i]
             i += 1
+        if i >= size:
+            raise RdbError("damaged: corrupt LZF data (truncated back-reference)")
         ref = len(out) - ((ctrl & 0x1F) << 8) - data[i] - 1
         i += 1
         if ref < 0:
             raise RdbError("damaged: corrupt LZF data (back-reference before the start)")
+        if len(out) + length + 2 > expected:
+            raise RdbError("damaged: corrupt LZF data (longer than its stated length)")
         for _ in range(length + 2):  # byte by byte: the reference may overlap what it produces
             out.append(out[ref])
             ref += 1

@@ -2,29 +2,33 @@
 
 The guide's restore (copy dump.rdb back, restart) is broken on Redis 7: with `appendonly yes` and no AOF directory the
 server starts empty and ignores dump.rdb, and CONFIG is disabled here so AOF cannot be toggled at runtime. Instead
-each key's RDB encoding is replayed with `RESTORE key 0 payload ABSTTL` (+ IDLETIME/FREQ), which the running server
-logs to its AOF like any write. No local redis-server is needed, so the local server's version does not matter (the
-Debian 7.0 here cannot read the RDB v11 that the dev image, Redis 7.2, writes); the *target* checks every payload's
-version and CRC itself, and a one-key probe refuses an incompatible target before anything is written. Afterwards an
-AOF rewrite (or, with AOF off, a BGSAVE) is awaited, so the restore is on disk when the command returns. `run` keeps
-these steps in the only safe order; the `restore` command only asks for confirmation and prints the result.
+each key's RDB encoding is replayed with `RESTORE key 0 payload ABSTTL` (+ IDLETIME/FREQ, `infra.restore_replay`),
+which the running server logs to its AOF like any write. No local redis-server is needed; the *target* checks every
+payload's version and CRC itself, and a one-key probe refuses an incompatible target. Before that probe — the first
+write — the write guard (`infra.write_guard`) proves the backup fits: role, loading state, databases, and memory for
+the data and the restore's client buffers beside what the target already holds. While replaying, any eviction stops
+it; a stop or a Ctrl-C says how many keys were written, that the AOF was not rewritten, and how to resume or undo.
+Afterwards an AOF rewrite (or, with AOF off, a BGSAVE) is awaited, so the restore is on disk when the command returns.
+`run` keeps these steps in the only safe order; the `restore` command only asks for confirmation and prints.
 """
 
 from __future__ import annotations
 
-import mmap
 import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, cast
+from typing import Any, Callable, cast
 
 import redis
 
-from infra import backup_store, rdb
+from infra import backup_store, rdb, write_guard
+from infra.restore_replay import BATCH, ReplayError, Tally, replay
 from infra.verify import Target
 
-BATCH = 1000
+__all__ = ["BATCH", "Cancelled", "Interrupted", "Plan", "RestoreError", "RestoreResult", "Tally", "check_file",
+           "need_of", "persist", "probe_version", "replay", "run", "stopped"]
+
 PERSIST_TIMEOUT = 600.0
 
 
@@ -32,15 +36,12 @@ class RestoreError(RuntimeError):
     """The backup is unusable or the target refused it."""
 
 
-@dataclass(frozen=True)
-class TargetState:
-    version: str
-    keys: int
-    aof_enabled: bool
-
-
 class Cancelled(RestoreError):
     """The operator did not confirm; nothing was written."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C while writing: the message says what state the target was left in."""
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,9 @@ class Plan:
     path: Path
     manifest: dict[str, Any] | None
     summary: rdb.Summary
-    target: TargetState
+    target: write_guard.ServerState
     replace: bool
+    fit: write_guard.Fit
 
 
 @dataclass(frozen=True)
@@ -62,26 +64,83 @@ class RestoreResult:
     target_keys: int
 
 
+def need_of(summary: rdb.Summary) -> write_guard.Need:
+    """What replaying `summary`'s backup writes: its keys, one connection per database it uses (plus the command's
+    own), each carrying at most the largest value in one RESTORE."""
+    return write_guard.Need(
+        "the backup", write_guard.data_bytes(summary.keys, summary.value_bytes, summary.elements),
+        connections=len(summary.keys_per_db) + 1, largest_argument=summary.largest_value,
+        highest_db=max(summary.keys_per_db, default=0),
+        fix="restore into a server with more memory (redis.maxmemory in the stack config, then `make up`) or free "
+            "memory in the target first")
+
+
 def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = False,
         confirm: Callable[[Plan], bool] = lambda _: True, progress: Callable[[str], None] = lambda _: None,
         now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> RestoreResult:
-    """Check the file, refuse a target holding keys (unless `force`: same-named keys are replaced, others stay), ask
-    `confirm`, probe that the target reads the backup's RDB version, replay, then wait until it is on disk. Nothing is
-    written before the probe, and the probe writes only its own throwaway key."""
+    """Check the file; refuse a target holding keys (unless `force`: same-named keys are replaced, others stay) or one
+    the backup does not fit; ask `confirm`; probe that the target reads the backup's RDB version; replay, watching for
+    evictions; then wait until it is on disk. Nothing is written before the probe, which writes only its own
+    throwaway key."""
     manifest, summary = check_file(path, use_manifest=use_manifest)
     client = target.client(target.password)
-    state = target_state(client)
+    verdict = write_guard.check(_info(client), need_of(summary), write_guard.selector(target))
+    state = verdict.state
+    if reason := write_guard.unwritable(state):  # before "not empty": a loading server already shows keys
+        raise RestoreError(f"nothing was written: {reason}")
     if state.keys and not force:
         raise RestoreError(f"the target already holds {state.keys:,} keys; refusing to mix a backup into live data. "
                            "Pass --force to restore anyway (keys of the same name are replaced, others stay: "
                            "FLUSHALL is disabled on these servers by design)")
-    if not confirm(Plan(path, manifest, summary, state, replace=force)):
+    if verdict.problem:
+        raise RestoreError(f"nothing was written: {verdict.problem}")
+    if not confirm(Plan(path, manifest, summary, state, replace=force, fit=verdict.fit)):
         raise Cancelled("restore cancelled; nothing was written")
     probe_version(client, summary.version, state.version)
-    with rdb.mapped(path) as data:
-        restored, expired, functions = replay(target, data, replace=force, progress=progress, now_ms=now_ms)
-    persisted = persist(client, state.aof_enabled)
-    return RestoreResult(restored, expired, functions, persisted, target_state(client).keys)
+    tally, watch = Tally(), write_guard.Watch(client, state)
+
+    def no_evictions(so_far: Tally) -> None:
+        evicted = watch.evicted()
+        if evicted:
+            raise ReplayError(f"the target evicted {evicted:,} keys (maxmemory "
+                              f"{state.maxmemory / write_guard.MIB:.0f} MiB, policy {state.policy}): keys were lost, "
+                              "the restored ones or the app's")
+
+    try:
+        with rdb.mapped(path) as data:
+            replay(target, data, replace=force, tally=tally, after_batch=no_evictions, progress=progress,
+                   now_ms=now_ms)
+    except KeyboardInterrupt:
+        raise Interrupted(stopped("restore interrupted", tally, summary, state, force)) from None
+    except (ReplayError, redis.RedisError, OSError) as error:
+        raise RestoreError(stopped(str(error), tally, summary, state, force)) from None
+    try:
+        persisted = persist(client, state.aof_enabled)
+    except KeyboardInterrupt:
+        step = "AOF rewrite" if state.aof_enabled else "BGSAVE"
+        raise Interrupted(f"restore interrupted while waiting for the {step}: all {tally.restored:,} keys are written, "
+                          f"but the {step} was not awaited (the server goes on with it if it started): check INFO "
+                          "persistence before relying on the restore surviving a restart") from None
+    return RestoreResult(tally.restored, tally.expired, tally.functions, persisted,
+                         write_guard.ServerState.from_info(_info(client)).keys)
+
+
+def _info(client: redis.Redis) -> dict[str, Any]:
+    return cast(dict[str, Any], client.info())
+
+
+def stopped(reason: str, tally: Tally, summary: rdb.Summary, before: write_guard.ServerState, force: bool) -> str:
+    """The one message for a restore that did not finish: what was written, what was not, how to resume or undo."""
+    written = f"{tally.restored:,} of {summary.keys:,} keys were written"
+    if tally.in_flight:
+        written += f" (and up to {tally.in_flight:,} more, sent but unconfirmed)"
+    undo = ("to undo, delete those keys (the target held none before, so every key in it came from this backup)"
+            if not before.keys else
+            f"the target held {before.keys:,} keys before: those not in the backup are untouched"
+            + (", those of the same name were replaced" if force else ""))
+    persisted = "the AOF was not rewritten" if before.aof_enabled else "no BGSAVE was run (AOF is off)"
+    return (f"{reason}; {written}; {persisted}. To resume, fix the cause and run the same restore with "
+            f"--force (keys already restored are replaced with the same values); {undo}")
 
 
 def check_file(path: Path, *, use_manifest: bool = True) -> tuple[dict[str, Any] | None, rdb.Summary]:
@@ -110,12 +169,6 @@ def check_file(path: Path, *, use_manifest: bool = True) -> tuple[dict[str, Any]
     return manifest, summary
 
 
-def target_state(client: redis.Redis) -> TargetState:
-    info = cast(dict[str, Any], client.info("all"))
-    keys = sum(v.get("keys", 0) for k, v in info.items() if k.startswith("db") and isinstance(v, dict))
-    return TargetState(str(info.get("redis_version")), keys, bool(info.get("aof_enabled")))
-
-
 def probe_version(client: redis.Redis, version: int, target_version: str) -> None:
     """RESTORE one tiny string payload carrying the backup's RDB version under a random key (deleted at once, and
     with a 60 s TTL should the DEL not arrive): the target itself says whether it reads that version."""
@@ -132,68 +185,6 @@ def probe_version(client: redis.Redis, version: int, target_version: str) -> Non
         raise RestoreError(f"the target refused RESTORE: {error}") from None
     finally:
         client.delete(key)
-
-
-def _restore_args(key: rdb.Key, version: int, replace: bool) -> list[Any]:
-    args: list[Any] = ["RESTORE", key.key, key.expire_ms or 0, key.payload(version)]
-    if replace:
-        args.append("REPLACE")
-    if key.expire_ms:
-        args.append("ABSTTL")  # the file holds absolute unix-ms expiry times
-    if key.idle_seconds is not None:
-        args += ["IDLETIME", key.idle_seconds]
-    elif key.freq is not None:
-        args += ["FREQ", key.freq]
-    return args
-
-
-def _batches(records: Iterator[rdb.Key | rdb.Function], size: int) -> Iterator[list[rdb.Key | rdb.Function]]:
-    batch: list[rdb.Key | rdb.Function] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def replay(target: Target, data: bytes | mmap.mmap, *, replace: bool, progress: Callable[[str], None] = lambda _: None,
-           now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> tuple[int, int, int]:
-    """RESTORE every key (per database, pipelined) and FUNCTION LOAD every library; returns
-    (restored, skipped because already expired, functions)."""
-    version = rdb.version_of(data)
-    clients: dict[int, redis.Redis] = {}
-    restored = expired = functions = 0
-    for batch in _batches(rdb.records(data), BATCH):
-        pipes: dict[int, Any] = {}
-        sent: dict[int, list[bytes]] = {}
-        for record in batch:
-            if isinstance(record, rdb.Function):
-                _client(clients, target, 0).execute_command("FUNCTION", "LOAD", "REPLACE", record.code)
-                functions += 1
-                continue
-            if record.expire_ms and record.expire_ms <= now_ms():
-                expired += 1
-                continue
-            pipe = pipes.get(record.db) or pipes.setdefault(record.db, _client(clients, target, record.db).pipeline(
-                transaction=False))
-            pipe.execute_command(*_restore_args(record, version, replace))
-            sent.setdefault(record.db, []).append(record.key)
-        for db, pipe in pipes.items():
-            for key, reply in zip(sent[db], pipe.execute(raise_on_error=False), strict=True):
-                if isinstance(reply, Exception):
-                    name = key.decode(errors="replace")
-                    raise RestoreError(f"RESTORE of key {name!r} (db {db}) failed after {restored} keys: {reply}")
-                restored += 1
-        progress(f"restored {restored:,} keys")
-    return restored, expired, functions
-
-
-def _client(clients: dict[int, redis.Redis], target: Target, db: int) -> redis.Redis:
-    if db not in clients:
-        clients[db] = target.client(target.password, db=db)
-    return clients[db]
 
 
 def persist(client: redis.Redis, aof_enabled: bool, timeout: float = PERSIST_TIMEOUT,

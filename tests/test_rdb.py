@@ -54,6 +54,11 @@ def test_lzf_decompression_handles_overlapping_back_references():
 GOOD = synthetic(b"\x00" + _string(b"k") + _string(b"v"))  # type string, key, value
 
 
+def lzf_key(compressed: bytes, original_length: int) -> bytes:
+    """A string record whose *key* is LZF-encoded (keys and AUX values are decompressed; values are only skipped)."""
+    return b"\x00" + bytes([0xC3, len(compressed), original_length]) + compressed + _string(b"v")
+
+
 @pytest.mark.parametrize("data, message", [
     (b"", "not an RDB file"),
     (b"NOTREDIS0010", "not an RDB file"),
@@ -65,6 +70,13 @@ GOOD = synthetic(b"\x00" + _string(b"k") + _string(b"v"))  # type string, key, v
     (synthetic(bytes([7]) + _string(b"m") + b"\x01"), "module data type"),
     (synthetic(bytes([rdb.MODULE_AUX, 1])), "module"),
     (synthetic(bytes([99]) + _string(b"k") + _string(b"v")), "unknown RDB value type 99"),
+    # crafted LZF (found: IndexError): a back-reference cut off after its control byte, a long one without its length
+    # byte, a literal run past the end, output longer than stated, a reference before the start
+    (synthetic(lzf_key(bytes([0x00, ord("a"), 0x20]), 4)), "damaged: corrupt LZF data"),
+    (synthetic(lzf_key(bytes([0x00, ord("a"), 0xE0]), 12)), "damaged: corrupt LZF data"),
+    (synthetic(lzf_key(bytes([0x05, ord("a")]), 6)), "damaged: corrupt LZF data"),
+    (synthetic(lzf_key(bytes([0x00, ord("a"), 0x20, 0x00]), 2)), "damaged: corrupt LZF data"),
+    (synthetic(lzf_key(bytes([0x00, ord("a"), 0x20, 0x05]), 4)), "damaged: corrupt LZF data"),
 ])
 def test_broken_or_unsupported_files_are_refused(data, message):
     with pytest.raises(rdb.RdbError, match=message):

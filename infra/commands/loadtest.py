@@ -26,7 +26,19 @@ def progress_printer(seconds: float, stream=sys.stderr):  # noqa: ANN001, ANN201
     return show
 
 
-def report_text(target, result) -> str:  # noqa: ANN001
+def cleanup_text(cleanup, args: argparse.Namespace) -> str:  # noqa: ANN001
+    """What became of the run's keys, in words; never "removed" unless all were."""
+    if cleanup.complete:
+        return f"removed {cleanup.removed:,} test keys under {cleanup.prefix}"
+    source = f"--stack {args.stack}" if args.stack else "--outputs FILE"
+    count = "" if cleanup.remaining_at_most is None else f"up to {cleanup.remaining_at_most:,} "
+    expiry = "" if cleanup.ttl is None else f", each expiring within {cleanup.ttl} s"
+    return (f"cleanup {cleanup.problem}: {count}test keys under {cleanup.prefix} remain ({cleanup.removed:,} "
+            f"removed){expiry}; remove them now with "
+            f"`python -m infra.cli loadtest {source} --remove-keys {cleanup.prefix}`")
+
+
+def report_text(target, result, args: argparse.Namespace) -> str:  # noqa: ANN001
     ms = result.latency_ms
     mix = result.mix
     lines = [
@@ -44,8 +56,7 @@ def report_text(target, result) -> str:  # noqa: ANN001
         f"  server CPU  {'unknown' if result.server_cpu is None else f'{result.server_cpu:.0%} of a core'}"
         + ("" if result.machine_cpu is None else f"; this machine {result.machine_cpu:.0%} busy"),
         f"  bottleneck  {result.bottleneck}",
-        "  cleanup     " + (f"removed {result.cleaned_keys:,} keys under {result.prefix}" if result.cleaned_keys >= 0
-                           else f"server unreachable; keys under {result.prefix} expire within {mix['ttl']} s"),
+        f"  cleanup     {cleanup_text(result.cleanup, args)}",
     ]
     verdict = "PASS" if result.passed else "FAIL: " + "; ".join(result.failures)
     lines.append(f"loadtest {verdict} (limits: p99 ≤ {mix['p99_ms_limit']:g} ms, zero errors)")
@@ -62,14 +73,22 @@ def run(args: argparse.Namespace) -> int:
     if bad:
         raise UsageError("; ".join(bad))
     target = target_from(args)  # --timeout bounds every connect and reply; --ca-cert verifies a private CA
+    if args.remove_keys:
+        return _remove_keys(target, args)
     show = None if args.quiet else progress_printer(plan.seconds)
+    notice = lambda text: print(f"\n{text}", file=sys.stderr, flush=True)  # noqa: E731
     try:
-        result = loadtest.run(target, plan, progress=show)
-    except KeyboardInterrupt:
-        print("\nloadtest interrupted; its test keys were removed", file=sys.stderr)
+        result = loadtest.run(target, plan, progress=show, notice=notice)
+    except loadtest.Interrupted as interrupted:
+        print(f"\nloadtest interrupted; {cleanup_text(interrupted.cleanup, args)}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # before the first key was written (connecting, the checks)
+        print("\nloadtest interrupted; nothing was written", file=sys.stderr)
         return 130
     except loadtest.LoadTestError as error:
         message = verify.scrub(str(error), target.password)
+        if error.cleanup is not None:
+            message += f"; {cleanup_text(error.cleanup, args)}"
         if show and sys.stderr.isatty():
             sys.stderr.write("\n")
         if args.json:
@@ -78,8 +97,27 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if show and sys.stderr.isatty():
         sys.stderr.write("\n")
-    print(json.dumps(result.as_dict(), indent=2) if args.json else report_text(target, result))
+    print(json.dumps(result.as_dict(), indent=2) if args.json else report_text(target, result, args))
     return 0 if result.passed else 1
+
+
+def _remove_keys(target, args: argparse.Namespace) -> int:  # noqa: ANN001
+    """`--remove-keys PREFIX`: what an interrupted run left (only a prefix `loadtest` itself makes is accepted)."""
+    from infra import loadtest_keys, verify
+
+    if not loadtest_keys.PREFIX_PATTERN.fullmatch(args.remove_keys):
+        raise UsageError(f"--remove-keys {args.remove_keys!r}: not a loadtest prefix (loadtest:<12 hex digits>:, "
+                         "as its report prints it)")
+    try:
+        client = target.client(target.password)
+        cleanup = loadtest_keys.clean_up(client, args.remove_keys, written=None, ttl=None)
+    except Exception as error:  # noqa: BLE001 — connecting failed: one line, without the password
+        print(verify.scrub(f"error: cannot remove keys: {type(error).__name__}: {error}", target.password),
+              file=sys.stderr)
+        return 1
+    print(verify.scrub(cleanup_text(cleanup, args), target.password), file=sys.stderr if not cleanup.complete
+          else sys.stdout)
+    return 0 if cleanup.complete else 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -103,4 +141,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_connection_options(parser)  # --timeout: a connect or reply slower than this counts as an error; --ca-cert
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument("--remove-keys", metavar="PREFIX", help="run nothing: remove the keys an interrupted run "
+                        "left under PREFIX (loadtest:<12 hex>:, as its report prints it)")
     parser.set_defaults(func=run)

@@ -29,7 +29,7 @@ def _confirm(args: argparse.Namespace) -> bool:
         return False
 
 
-def _show_and_confirm(args: argparse.Namespace, target: Target, plan: restore.Plan) -> bool:
+def show_plan_and_confirm(args: argparse.Namespace, target: Target, plan: restore.Plan) -> bool:
     summary, state = plan.summary, plan.target
     created = (plan.manifest or {}).get("created_at", "unknown (no manifest)")
     print(table.pairs([
@@ -37,6 +37,7 @@ def _show_and_confirm(args: argparse.Namespace, target: Target, plan: restore.Pl
                    f"from Redis {summary.aux.get('redis-ver', '?')}, checksum {summary.checksum})"),
         ("target", f"{target.host}:{target.port} (Redis {state.version}, {state.keys:,} keys now, "
                    f"AOF {'on' if state.aof_enabled else 'off'})"),
+        ("fit", f"the backup {plan.fit.describe()}"),
         ("will", "RESTORE every key (TTLs kept, already-expired keys skipped)"
                  + (", replacing keys of the same name; other keys stay" if state.keys and plan.replace else "")
                  + ", then " + ("rewrite the AOF" if state.aof_enabled else "BGSAVE") + " so it is on disk"),
@@ -50,10 +51,16 @@ def _local(args: argparse.Namespace, outputs: dict) -> int:
     target = target_from(args, outputs)
     try:
         result = restore.run(target, Path(args.file), use_manifest=not args.no_manifest, force=args.force,
-                             confirm=lambda plan: _show_and_confirm(args, target, plan), progress=progress)
+                             confirm=lambda plan: show_plan_and_confirm(args, target, plan), progress=progress)
     except restore.Cancelled as cancelled:
         print(cancelled, file=sys.stderr)
         return 1
+    except restore.Interrupted as interrupted:
+        print(f"\n{interrupted}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # before the replay began (checks, plan, version probe)
+        print("\nrestore interrupted; nothing was written", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(asdict(result), indent=2))
     else:
