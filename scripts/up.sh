@@ -16,9 +16,11 @@ command -v pulumi >/dev/null 2>&1 || die "the Pulumi CLI is not installed. Insta
     curl -fsSL https://get.pulumi.com | sh      (or: brew install pulumi/tap/pulumi)
   then re-run 'make up'."
 
-backend=$("$PY" -c "import sys; from infra.stack_files import load_stack_config
-print(load_stack_config(sys.argv[1])[0].get('profwise-redis:backend', 'docker'))" "$STACK") \
-  || die "cannot read Pulumi.$STACK.yaml (stacks here: $(ls Pulumi.*.yaml | sed 's/Pulumi\.\(.*\)\.yaml/\1/' | grep -v '^Pulumi' | tr '\n' ' '))"
+# The stack's backend, from the same reader `check` and the tests use: a missing, unreadable or malformed stack file
+# stops here with its one-line reason (file, line, fix), before anything is deployed.
+if ! backend=$("$PY" -m infra.stack_files backend "$STACK" 2>&1); then
+  die "$backend"
+fi
 
 if [ "$backend" = docker ]; then
   command -v docker >/dev/null 2>&1 || die "Docker is not installed: see https://docs.docker.com/get-docker/"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from infra import table
 from infra.cli_support import UsageError
 from infra.config_errors import ConfigError
-from infra.stack_files import placeholder_standins  # also bench/eval_stack.py's import path: keep it here
+from infra.stack_files import StackFileError, placeholder_standins  # also bench/eval_stack.py's import path
 from policy.rules import RULES
 
 if TYPE_CHECKING:  # infra.offline imports pulumi: the module is loaded only when a check runs
@@ -77,11 +77,13 @@ def run_check(stack: str, overrides: Mapping[str, Any] | None = None, transform:
         stood_in = placeholder_standins(stack, overrides)
     except FileNotFoundError as error:
         raise UsageError(str(error)) from None
+    except StackFileError as error:  # Pulumi could not read the file either: nothing would deploy
+        return Report(stack, config_error=str(error))
     report = Report(stack, standins=stood_in.ids, stood_in_secrets=sorted(stood_in.secret_keys))
     run = offline.StackRun()
     try:
         offline.run_stack(stack, overrides=stood_in.overrides, into=run, transform=transform)
-    except ConfigError as error:
+    except (ConfigError, StackFileError) as error:
         report.config_error = str(error)
     report.resources = len(run.resources)
     report.findings, report.checked = evaluate(run.resources)
@@ -99,7 +101,7 @@ def _print_table(report: Report) -> None:
     if report.stood_in_secrets:
         print(f"secret values stood in (they need the stack's secrets provider): {', '.join(report.stood_in_secrets)}")
     if report.config_error:
-        print(f"the program refuses this config, so nothing would deploy:\n{report.config_error}")
+        print(f"this config is refused, so nothing would deploy:\n{report.config_error}")
     failing = Counter(f.policy for f in report.findings)
     rows = [(rule.name, ("FAIL" if failing[rule.name] else "pass") if report.checked.get(rule.name) else
              "not applicable", rule.controls) for rule in RULES]
