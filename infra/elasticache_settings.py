@@ -94,22 +94,22 @@ class ClusterModeSettings(Section):
 class ElastiCacheSettings(Section):
     """`profwise-redis:elasticache` — the encrypted ElastiCache replication group (prod)."""
 
-    vpc_id: str | None = Field(None, description="VPC the cache lives in (required for the elasticache backend).")
+    vpc_id: str | None = Field(None, examples=["vpc-0a1b2c3d4e5f67890"], description="VPC the cache lives in (required for the elasticache backend).")
     subnet_ids: as_list(tuple[SubnetId, ...]) = Field(  # type: ignore[valid-type]
-        (), description="Private subnets for the subnet group, each listed once; at least 2, in different AZs, for "
+        (), examples=[["subnet-0a1b2c3d4e5f67891", "subnet-0a1b2c3d4e5f67892"]], description="Private subnets for the subnet group, each listed once; at least 2, in different AZs, for "
         "multi-AZ.")
     allowed_security_group_ids: as_list(tuple[SecurityGroupId, ...]) = Field(  # type: ignore[valid-type]
-        (), description="Security groups of the clients (the backend) admitted on the Redis port, each listed once.")
+        (), examples=[["sg-0a1b2c3d4e5f67893"]], description="Security groups of the clients (the backend) admitted on the Redis port, each listed once.")
     allowed_cidrs: as_list(tuple[PrivateCidr, ...]) = Field(  # type: ignore[valid-type]
         (), examples=[["10.0.0.0/16"]], description="Private IPv4 ranges admitted on the Redis port, each listed "
         "once (public ranges and 0.0.0.0/0 are refused).")
-    replication_group_id: str | None = Field(None, description="Replication group id (1-40 letters, digits, "
+    replication_group_id: str | None = Field(None, examples=["profwise-redis-prod"], description="Replication group id (1-40 letters, digits, "
                                              "hyphens); default profwise-redis-<stack>.")
     node_type: str = Field("cache.m6g.large", examples=["cache.t4g.small", "cache.r7g.xlarge"],
                            description="Node type (cache.<family>.<size>, a current-generation type AWS still "
                            "creates); it decides maxmemory. The guide's dev-like size is cache.t3.micro.")
     engine: Literal["redis", "valkey"] = Field("redis", description="Engine: `redis` (Redis OSS) or `valkey`.")
-    engine_version: str = Field("7.1", description="Engine version as <major>.<minor>: redis 7.0/7.1, valkey "
+    engine_version: str = Field("7.1", examples=["7.0", "7.2", "8.0"], description="Engine version as <major>.<minor>: redis 7.0/7.1, valkey "
                                 "7.2/8.0/8.1/8.2.")
     replicas: int = Field(1, ge=0, le=5, description="Read replicas beside the primary, 0-5 (cluster mode off).")
     automatic_failover: bool = Field(True, description="Promote a replica when the primary fails (needs a replica); "
@@ -122,11 +122,12 @@ class ElastiCacheSettings(Section):
     snapshot_retention_days: int = Field(MIN_RETENTION_DAYS, ge=0, le=35, description="Days automatic daily "
                                          f"snapshots are kept, {MIN_RETENTION_DAYS}-35 (the mandatory policy's "
                                          "minimum, Security Hub ElastiCache.1).")
-    snapshot_window: str = Field("03:00-04:00", description="Daily UTC window for the snapshot (hh24:mi-hh24:mi, "
+    snapshot_window: str = Field("03:00-04:00", examples=["22:30-23:30"], description="Daily UTC window for the snapshot (hh24:mi-hh24:mi, "
                                  "60+ minutes).")
-    maintenance_window: str = Field("sun:05:00-sun:06:00", description="Weekly UTC maintenance window "
+    maintenance_window: str = Field("sun:05:00-sun:06:00", examples=["wed:01:00-wed:02:30"], description="Weekly UTC maintenance window "
                                     "(ddd:hh24:mi-ddd:hh24:mi, 60+ minutes, not overlapping the snapshot window).")
-    kms_key_arn: str | None = Field(None, description="Existing KMS key ARN for encryption at rest; unset: a "
+    kms_key_arn: str | None = Field(None, examples=[
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"], description="Existing KMS key ARN for encryption at rest; unset: a "
                                     "customer-managed key with rotation is created.")
     final_snapshot: bool = Field(True, description="Take a final snapshot when the group is deleted.")
     restore_from_snapshot: str | None = Field(None, examples=["profwise-redis-prod-final-5eed0fc0ffee",
@@ -134,9 +135,9 @@ class ElastiCacheSettings(Section):
                                               description="Seed a new group from an ElastiCache snapshot name "
                                               "or an S3 RDB ARN (arn:aws:s3:::<bucket>/<key>; used at creation "
                                               "only).")
-    alarm_email: str | None = Field(None, description="Email subscribed to the alarm topic (confirm the mail AWS "
+    alarm_email: str | None = Field(None, examples=["ops@example.com"], description="Email subscribed to the alarm topic (confirm the mail AWS "
                                     "sends).")
-    log_retention_days: int = Field(30, description="Retention of the slow-log and engine-log groups (a CloudWatch "
+    log_retention_days: int = Field(30, examples=[7, 365], description="Retention of the slow-log and engine-log groups (a CloudWatch "
                                     "Logs value: 1, 3, 5, 7, 14, 30, 60, 90, ...).")
     tags: dict[str, str] = Field(default_factory=dict, examples=[{"Service": "profwise-backend"}],
                                  description="Extra tags on every resource: at most "
