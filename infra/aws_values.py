@@ -46,12 +46,9 @@ def node_type_problem(value: str) -> str | None:
         return (f"{value}: ElastiCache has no node family {family!r}; use one of "
                 f"{', '.join(NODE_TYPES)} (e.g. cache.m6g.large)")
     if size not in NODE_TYPES[family]:
-        return f"{value}: cache.{family} comes in {', '.join(NODE_TYPES[family])}; e.g. cache.{family}.{size_hint(family)}"
+        sizes = NODE_TYPES[family]
+        return f"{value}: cache.{family} comes in {', '.join(sizes)}; e.g. cache.{family}.{sizes[0]}"
     return None
-
-
-def size_hint(family: str) -> str:
-    return NODE_TYPES[family][0]
 
 
 # Tags. "Maximum number of tags per resource – 50" (ElastiCache TagQuotaPerResourceExceeded; AWS General Reference,
@@ -80,6 +77,17 @@ def tag_problem(key: str, value: str) -> str | None:
         if not _TAG_TEXT_RE.fullmatch(text):
             return (f"tag {what} {text!r} has characters ElastiCache refuses: use letters, digits, spaces and "
                     "_ . / = + : - @ only")
+    return None
+
+
+def tags_problem(tags: dict[str, str]) -> str | None:
+    for key, value in tags.items():
+        problem = tag_problem(key, value)
+        if problem:
+            return problem
+    if len(tags) > max_user_tags():
+        return (f"{len(tags)} tags: AWS allows {MAX_TAGS} per resource and the security group also gets "
+                f"{', '.join(RESERVED_TAG_KEYS)} from this stack; use at most {max_user_tags()}")
     return None
 
 

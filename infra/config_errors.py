@@ -86,6 +86,11 @@ def problems_from(error: ValidationError, model: type[BaseModel], prefix: str = 
             owner = _alias_path(model, parent_loc)[1] if parent_loc else model
             known = [f.alias or n for n, f in owner.model_fields.items()] if owner else []
             bad = names[-1]
+            if not parent_loc and "." in bad:  # `pulumi config set redis.maxmemory 1gb` without --path
+                problems.append(Problem(key, f"is a top-level key literally named {bad!r}, set without --path; the "
+                                        f"stack reads {bad.split('.')[0]!r} as an object",
+                                        f"pulumi config rm '{bad}' && pulumi config set --path '{bad}' <value>"))
+                continue
             problems.append(Problem(key, f"unknown key {bad!r}{suggest(bad, known)}; known keys: {', '.join(known)}",
                                     f"{remove_command(key)}  (then set the key you meant)"))
             continue

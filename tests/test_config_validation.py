@@ -116,6 +116,9 @@ CORPUS = [
     (dev(docker={"image": "redis:7-alpine"}), "docker.image", "not pinned to an exact version"),
     (dev(docker={"image": "redis:6.2.14-alpine"}), "docker.image", "needs 7 or later"),
     (dev(docker={"image": "my/redis", "allowUnofficialImage": True}), "docker.image", "neither a tag nor a digest"),
+    # A nested key set without --path is a top-level key with a dot in its name: say so, and how to move it.
+    (("dev", {"redis.maxmemory": "1gb"}), "redis.maxmemory", "pulumi config rm 'redis.maxmemory' && pulumi config set "
+     "--path 'redis.maxmemory'"),
 ]
 IDS = [f"{i}-{row[1]}" for i, row in enumerate(CORPUS)]
 
@@ -136,7 +139,7 @@ def test_refused_before_any_resource_naming_the_key_and_a_fix(case, key, phrase)
     assert_refusal(str(caught.value), key, phrase)
 
 
-@pytest.mark.parametrize(("case", "key", "phrase"), CORPUS[:8], ids=IDS[:8])
+@pytest.mark.parametrize(("case", "key", "phrase"), CORPUS, ids=IDS)
 def test_check_reports_the_refusal_instead_of_crashing(case, key, phrase):
     stack, overrides = case
     report = run_check(stack, overrides)

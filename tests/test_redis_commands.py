@@ -15,8 +15,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from conftest import container_boot
 from infra.docker_redis import HEALTHCHECK
 from infra.redis_commands import ADDED_IN_7_2, COMMANDS_7_2, REQUIRED_COMMANDS, known_commands
@@ -79,6 +77,32 @@ def _loadtest_cleans_up(outputs: str) -> None:
     assert json.loads(done.stdout)["cleaned_keys"] == int(SMALL_LOADTEST[SMALL_LOADTEST.index("--keys") + 1])
 
 
+def _exercise(tmp_path: Path, backup: str, appendonly: bool) -> set[str]:
+    """Every tool (restore only, when AOF is off) against a hardened server; the commands it executed."""
+    run = _hardened_stack(appendonly=appendonly)
+    conf, command, password = container_boot(run)
+    assert len(run.outputs["settings"]["disabled-commands"]) > 200
+    sent: set[str] = set()
+    with RedisServer.from_container(conf, tmp_path / f"hardened-{appendonly}", command) as server:
+        target = write_outputs(tmp_path / f"target-{appendonly}.json",
+                               {**outputs_for(server, password), "settings": run.outputs["settings"]})
+        sent |= _sent(server, password, lambda: _ok(run_cli("restore", "--outputs", target, backup, "--yes")))
+        if not appendonly:
+            return sent
+        health = HEALTHCHECK[1].replace("redis-cli", f"redis-cli -p {server.port}")
+        steps = [
+            lambda: _ok(subprocess.run(["sh", "-c", health], env={**os.environ, "REDISCLI_AUTH": password},
+                                       capture_output=True, text=True, timeout=30)),
+            lambda: _ok(run_cli("verify", "--outputs", target)),
+            lambda: _ok(run_cli("backup", "--outputs", target, "--dest", str(tmp_path / "b1"))),
+            lambda: _ok(run_cli("health", "--outputs", target)),
+            lambda: _loadtest_cleans_up(target),
+        ]
+        for step in steps:
+            sent |= _sent(server, password, step)
+    return sent
+
+
 def test_the_tools_need_exactly_the_required_commands(dev_servers, dev_run, tmp_path):
     start, dev_password = dev_servers
     source = start("source")
@@ -95,26 +119,7 @@ def test_the_tools_need_exactly_the_required_commands(dev_servers, dev_run, tmp_
 
     sent: set[str] = set()
     for appendonly in (True, False):  # restore persists with BGREWRITEAOF, or with BGSAVE when AOF is off
-        run = _hardened_stack(appendonly=appendonly)
-        conf, command, password = container_boot(run)
-        assert len(run.outputs["settings"]["disabled-commands"]) > 200
-        with RedisServer.from_container(conf, tmp_path / f"hardened-{appendonly}", command) as server:
-            target = write_outputs(tmp_path / f"target-{appendonly}.json",
-                                   {**outputs_for(server, password), "settings": run.outputs["settings"]})
-            sent |= _sent(server, password, lambda: _ok(run_cli("restore", "--outputs", target, backup, "--yes")))
-            if not appendonly:
-                continue
-            health = HEALTHCHECK[1].replace("redis-cli", f"redis-cli -p {server.port}")
-            steps = [
-                lambda: _ok(subprocess.run(["sh", "-c", health], env={**os.environ, "REDISCLI_AUTH": password},
-                                           capture_output=True, text=True, timeout=30)),
-                lambda: _ok(run_cli("verify", "--outputs", target)),
-                lambda: _ok(run_cli("backup", "--outputs", target, "--dest", str(tmp_path / "b1"))),
-                lambda: _ok(run_cli("health", "--outputs", target)),
-                lambda: _loadtest_cleans_up(target),
-            ]
-            for step in steps:
-                sent |= _sent(server, password, step)
+        sent |= _exercise(tmp_path, backup, appendonly)
     assert sent == set(REQUIRED_COMMANDS) - NOT_EXERCISED_HERE, (
         f"sent but not listed: {sorted(sent - set(REQUIRED_COMMANDS))}; listed but never sent: "
         f"{sorted(set(REQUIRED_COMMANDS) - NOT_EXERCISED_HERE - sent)}")
