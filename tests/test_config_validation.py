@@ -12,8 +12,11 @@ import re
 
 import pytest
 
+from conftest import container_boot
 from infra.commands.check import run_check
 from infra.config_errors import ConfigError
+from infra.redis_settings import MAX_MAXMEMORY
+from redis_server import RedisServer
 from stack_harness import PROD_IDS, StackRun, prod_overrides, run_stack
 
 SG = PROD_IDS["allowedSecurityGroupIds"][0]
@@ -164,6 +167,16 @@ def test_what_the_rules_still_accept(case, check):
 
 
 def _conf(run) -> str:
-    from conftest import container_boot
-
     return container_boot(run)[0]
+
+
+def test_the_largest_values_accepted_are_what_a_real_server_stores(tmp_path):
+    """At the bounds: Redis reads back exactly what the settings output claims (one byte more and INFO reads
+    maxmemory as a negative number, seen on the server here)."""
+    run = run_stack("dev", overrides={"redis": {"maxmemory": MAX_MAXMEMORY, "slowlogThresholdMs": 9.2e15,
+                                                "disabledCommands": []}})
+    conf, command, password = container_boot(run)
+    with RedisServer.from_container(conf, tmp_path, command) as server:
+        client = server.client(password)
+        assert client.info("memory")["maxmemory"] == MAX_MAXMEMORY == run.outputs["settings"]["maxmemory"]
+        assert int(client.config_get("slowlog-log-slower-than")["slowlog-log-slower-than"]) == 9_200_000_000_000_000_000
