@@ -102,6 +102,8 @@ def problems_from(error: ValidationError, model: type[BaseModel], prefix: str = 
             expected = str((err.get("ctx") or {}).get("expected"))
             message += suggest(str(value), re.findall(r"'([^']*)'", expected))
         fix = set_command(key)
+        if key.endswith("]"):  # one entry of a list: correct it, or drop it
+            fix = f"{fix}  (or remove the entry: {remove_command(key)})"
         if value is None and kind.endswith("_type"):
             message, fix = "is empty (null in the stack file): set a value, or remove the entry", remove_command(key)
         elif kind == "string_type" and isinstance(value, (bool, int, float)):

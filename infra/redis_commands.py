@@ -14,6 +14,12 @@ here (Debian's 7.0), whose only difference is `ADDED_IN_7_2`.
 
 from __future__ import annotations
 
+import difflib
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
 COMMANDS_7_2 = frozenset("""
 ACL APPEND ASKING AUTH BGREWRITEAOF BGSAVE BITCOUNT BITFIELD BITFIELD_RO BITOP BITPOS BLMOVE BLMPOP BLPOP BRPOP
 BRPOPLPUSH BZMPOP BZPOPMAX BZPOPMIN CLIENT CLUSTER COMMAND CONFIG COPY DBSIZE DEBUG DECR DECRBY DEL DISCARD DUMP ECHO
@@ -60,6 +66,30 @@ REQUIRED_COMMANDS: dict[str, str] = {
     "BGREWRITEAOF": "restore persists the restored keys when AOF is on",
     "CLUSTER": "verify and health read CLUSTER INFO, and the cluster client CLUSTER SLOTS, in cluster mode",
 }
+
+
+_COMMAND_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*", re.ASCII)
+
+
+def _command_name(name: str) -> str:
+    """One `redis.disabledCommands` entry: a real top-level Redis 7.2 command that none of our tools need."""
+    if "|" in name:
+        raise ValueError(f"{name!r} is a subcommand: Redis renames whole commands only (renaming a subcommand "
+                         "crashes redis 7.0 at start-up); disable the whole command, or leave it enabled")
+    if not _COMMAND_RE.fullmatch(name):
+        raise ValueError(f"{name!r} is not a Redis command name (letters, digits, '-' or '_', e.g. FLUSHALL)")
+    upper = name.upper()
+    if upper not in COMMANDS_7_2:
+        close = difflib.get_close_matches(upper, sorted(COMMANDS_7_2), n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ValueError(f"{name!r} is not a Redis 7.2 command{hint}: Redis refuses to start when told to rename "
+                         "a command it does not have; remove it or fix its spelling")
+    if upper in REQUIRED_COMMANDS:
+        raise ValueError(f"{upper} cannot be disabled: {REQUIRED_COMMANDS[upper]}; remove it from the list")
+    return upper
+
+
+CommandName = Annotated[str, AfterValidator(_command_name)]
 
 
 def known_commands(redis_minor: tuple[int, int] | None) -> frozenset[str]:

@@ -7,15 +7,14 @@ production values. The model knows nothing about Pulumi; `settings` reads it fro
 
 from __future__ import annotations
 
-import difflib
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import Field, field_validator
 
 from infra.models import Number, Section, as_list, refuse_duplicates
-from infra.redis_commands import COMMANDS_7_2, REQUIRED_COMMANDS
+from infra.redis_commands import CommandName
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -33,7 +32,6 @@ MAX_SLOWLOG_US = 2**63 - 1
 MAX_SAVE_SECONDS, MAX_SAVE_CHANGES = 2**63 - 1, 2**31 - 1
 # At most 20 digits: Python refuses to parse a few thousand (int max str digits), and no real size needs more.
 _SIZE_RE = re.compile(r"(\d{1,20})(b|kb|mb|gb)?", re.ASCII)
-_COMMAND_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*", re.ASCII)
 
 EvictionPolicy = Literal[
     "noeviction",
@@ -65,27 +63,6 @@ def parse_size(value: Any) -> int:
         raise ValueError(f"{value!r} is not a size: use a number with kb, mb or gb (e.g. 256mb, 1gb) or a preset "
                          f"({presets})")
     return int(match.group(1)) * SIZE_UNITS[match.group(2) or "b"]
-
-
-def _command_name(name: str) -> str:
-    """One `redis.disabledCommands` entry: a real top-level Redis 7.2 command that none of our tools need."""
-    if "|" in name:
-        raise ValueError(f"{name!r} is a subcommand: Redis renames whole commands only (renaming a subcommand "
-                         "crashes redis 7.0 at start-up); disable the whole command, or leave it enabled")
-    if not _COMMAND_RE.fullmatch(name):
-        raise ValueError(f"{name!r} is not a Redis command name (letters, digits, '-' or '_', e.g. FLUSHALL)")
-    upper = name.upper()
-    if upper not in COMMANDS_7_2:
-        close = difflib.get_close_matches(upper, sorted(COMMANDS_7_2), n=1, cutoff=0.75)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ValueError(f"{name!r} is not a Redis 7.2 command{hint}: Redis refuses to start when told to rename "
-                         "a command it does not have; remove it or fix its spelling")
-    if upper in REQUIRED_COMMANDS:
-        raise ValueError(f"{upper} cannot be disabled: {REQUIRED_COMMANDS[upper]}; remove it from the list")
-    return upper
-
-
-CommandName = Annotated[str, AfterValidator(_command_name)]
 
 
 def format_size(n_bytes: int) -> str:

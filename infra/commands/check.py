@@ -2,7 +2,8 @@
 
 Runs the real program under Pulumi's mock engine (`infra.offline`) with the stack's real config and applies the same
 rule functions as the CrossGuard pack (`policy/rules.py`) to every resource it registers. Exit 0 when every mandatory
-policy holds, 1 on any violation (or when the program refuses the config: nothing would deploy), 2 on bad usage.
+policy holds, 1 on any violation (or when the program refuses the config, or the stack file cannot be read — one
+line naming the file, the place and the fix: nothing would deploy), 2 on bad usage (no such stack file).
 
 Two things a real deployment has that a stack file may not, each stood in by `infra.stack_files` and said so in the
 output: placeholder ids (`Pulumi.prod.yaml` ships `REPLACE-ME` ids, which the program refuses so a real `pulumi up`
