@@ -86,12 +86,41 @@ def problems_from(error: ValidationError, model: type[BaseModel], prefix: str = 
             owner = _alias_path(model, parent_loc)[1] if parent_loc else model
             known = [f.alias or n for n, f in owner.model_fields.items()] if owner else []
             bad = names[-1]
+            if not parent_loc and "." in bad:  # `pulumi config set redis.maxmemory 1gb` without --path
+                problems.append(Problem(key, f"is a top-level key literally named {bad!r}, set without --path; the "
+                                        f"stack reads {bad.split('.')[0]!r} as an object",
+                                        f"pulumi config rm '{bad}' && pulumi config set --path '{bad}' <value>"))
+                continue
             problems.append(Problem(key, f"unknown key {bad!r}{suggest(bad, known)}; known keys: {', '.join(known)}",
                                     f"{remove_command(key)}  (then set the key you meant)"))
             continue
-        message = str(err["msg"]).removeprefix("Value error, ")
+        message = _TYPE_MESSAGES.get(kind, str(err["msg"]).removeprefix("Value error, "))
+        value = err.get("input")
+        if isinstance(value, bool) and kind in ("int_type", "float_type"):
+            message = f"is {str(value).lower()}, a boolean, not a number: set a number"
         if kind == "literal_error":
             expected = str((err.get("ctx") or {}).get("expected"))
-            message += suggest(str(err.get("input")), re.findall(r"'([^']*)'", expected))
-        problems.append(Problem(key, message, set_command(key)))
+            message += suggest(str(value), re.findall(r"'([^']*)'", expected))
+        fix = set_command(key)
+        if key.endswith("]"):  # one entry of a list: correct it, or drop it
+            fix = f"{fix}  (or remove the entry: {remove_command(key)})"
+        if value is None and kind.endswith("_type"):
+            message, fix = "is empty (null in the stack file): set a value, or remove the entry", remove_command(key)
+        elif kind == "string_type" and isinstance(value, (bool, int, float)):
+            # `pulumi config set --path` stores true/false and integers as YAML booleans and numbers.
+            fix = f"pulumi config set --type string --path '{key}' <value>  (or quote the value in the stack file)"
+        problems.append(Problem(key, message, fix))
     return problems
+
+
+# pydantic's wording for strict type errors, in the words of a stack file (lists are JSON arrays there).
+_TYPE_MESSAGES = {
+    "tuple_type": "must be a list (e.g. [a, b] in the stack file)",
+    "dict_type": "must be a map of names to values",
+    "finite_number": "must be a finite number (not inf or nan)",
+    "string_type": "must be a string (quote it in the stack file)",
+    "bool_type": "must be a boolean: true or false",
+    "int_type": "must be an integer (a whole number)",
+    "float_type": "must be a number",
+    "model_type": "must be an object of settings",
+}

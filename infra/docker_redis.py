@@ -21,7 +21,7 @@ from infra.redis_settings import RedisSettings
 from infra.settings import DockerSettings, StackSettings
 
 NETWORK_ALIAS = "redis"
-CONTAINER_COMMAND = ["redis-server", redis_conf.CONTAINER_CONF_PATH]
+CONTAINER_COMMAND = ["redis-server", redis_conf.CONTAINER_CONF_PATH]  # valkey images: valkey-server (image_ref)
 # redis-cli reads REDISCLI_AUTH, so neither the healthcheck nor `docker exec ... redis-cli` puts the password in argv.
 HEALTHCHECK = ["CMD-SHELL", "redis-cli ping | grep -q PONG"]
 # How long Redis gets to exit after SIGTERM before it is killed: on SIGTERM it fsyncs the AOF and writes a final RDB of
@@ -74,7 +74,7 @@ class DockerRedis(pulumi.ComponentResource):
             f"{name}-container",
             name=cfg.container_name,
             image=self.image.image_id,
-            command=CONTAINER_COMMAND,
+            command=[cfg.image_ref.server_binary, *CONTAINER_COMMAND[1:]],
             envs=envs,
             uploads=[docker.ContainerUploadArgs(
                 file=redis_conf.CONTAINER_CONF_PATH, content=conf, permissions="0600",

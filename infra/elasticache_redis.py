@@ -19,7 +19,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 from pydantic import SecretStr
 
-from infra import contract, elasticache_alarms, parameter_group
+from infra import aws_values, contract, elasticache_alarms, parameter_group
 from infra.config_errors import PROJECT
 from infra.credentials import password_output
 from infra.elasticache_rules import TOKEN_SPECIALS
@@ -54,7 +54,7 @@ class ElastiCacheRedis(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         stack = pulumi.get_stack()
         group_id = ec.replication_group_id or default_group_id(stack)
-        tags = {"Project": PROJECT, "Stack": stack, "ManagedBy": "pulumi", **ec.tags}
+        tags = aws_values.resource_tags(PROJECT, stack, ec.tags)  # the count validation allows for
         cluster = ec.cluster_enabled
         self.region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
@@ -68,7 +68,7 @@ class ElastiCacheRedis(pulumi.ComponentResource):
 
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=ec.vpc_id, description=f"Redis {group_id}: port {PORT} from the backend only",
-            revoke_rules_on_delete=True, tags={**tags, "Name": f"{group_id}-redis"}, opts=child)
+            revoke_rules_on_delete=True, tags={**tags, aws_values.NAME_TAG: f"{group_id}-redis"}, opts=child)
         # No egress rule: the provider removes AWS's default allow-all egress, and Redis initiates no connections.
         for source in ec.allowed_security_group_ids:
             aws.vpc.SecurityGroupIngressRule(

@@ -24,7 +24,7 @@ from policy.rules import MIN_RETENTION_DAYS, RULES
 # CreateReplicationGroup, AuthToken: 16-128 printable ASCII characters; "the only permitted printable special
 # characters are !, &, #, $, ^, <, >, and -".
 TOKEN_SPECIALS = "!&#$^<>-"
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9!&#$^<>-]{16,128}$")
+_TOKEN_RE = re.compile(r"[A-Za-z0-9!&#$^<>-]{16,128}", re.ASCII)
 # Redis settings whose directive ElastiCache does not take (parameter_group.NOT_APPLICABLE says why).
 _NOT_ON_ELASTICACHE = {"maxmemory": "maxmemory", "appendonly": "appendonly", "appendfsync": "appendfsync",
                        "save_points": "save", "protected_mode": "protected-mode"}
@@ -137,12 +137,11 @@ def _redis(ec: ElastiCacheSettings, redis: RedisSettings) -> list[Problem]:
     if 1 <= redis.timeout <= 19:
         found.append(Problem("redis.timeout", f"{redis.timeout} is not valid on ElastiCache: use 0 (never) or 20+ "
                              "seconds", set_command("redis.timeout", "0")))
-    unsupported = [c for c in redis.disabled_commands
-                   if c not in parameter_group.RENAMEABLE_COMMANDS | parameter_group.BLOCKED_COMMANDS]
-    if unsupported:
-        found.append(Problem("redis.disabledCommands", f"ElastiCache can neither rename nor block "
-                             f"{', '.join(unsupported)} (rename-commands accepts a fixed list); remove it",
-                             set_command("redis.disabledCommands", '\'["FLUSHDB","FLUSHALL","CONFIG"]\'')))
+    for i, command in enumerate(redis.disabled_commands):
+        if command not in parameter_group.RENAMEABLE_COMMANDS | parameter_group.BLOCKED_COMMANDS:
+            key = f"redis.disabledCommands[{i}]"
+            found.append(Problem(key, f"ElastiCache can neither rename nor block {command} (rename-commands "
+                                 "accepts a fixed list); remove it", remove_command(key)))
     if ec.engine_version in parameter_group.FAMILIES[ec.engine] and not redis.lazyfree and \
             parameter_group.family_of(ec.engine, ec.engine_version) == "valkey8":
         found.append(Problem("redis.lazyfree", "cannot be false on Valkey 8: "
@@ -152,7 +151,7 @@ def _redis(ec: ElastiCacheSettings, redis: RedisSettings) -> list[Problem]:
 
 
 def _token(password: SecretStr | None) -> list[Problem]:
-    if password is None or _TOKEN_RE.match(password.get_secret_value()):
+    if password is None or _TOKEN_RE.fullmatch(password.get_secret_value()):
         return []
     return [Problem("password", "is not a valid ElastiCache AUTH token: use 16-128 letters, digits or "
                     f"{' '.join(TOKEN_SPECIALS)} (no other punctuation), or unset it to have one generated",

@@ -162,9 +162,10 @@ def _event_loop() -> asyncio.AbstractEventLoop:
 
 def run_stack(stack: str, overrides: Mapping[str, Any] | None = None, secrets: Mapping[str, str] | None = None,
               computed: Mapping[str, Any] | None = None, preview: bool = False, into: StackRun | None = None,
-              transform: Transform | None = None) -> StackRun:
-    """`into` receives the resources even when the program raises (tests of refused configs read it)."""
-    config, secret_keys = load_stack_config(stack, secrets=secrets, overrides=overrides)
+              transform: Transform | None = None, root: Path = REPO_ROOT) -> StackRun:
+    """`into` receives the resources even when the program raises (tests of refused configs read it). A stack file
+    that cannot be read raises `StackFileError` (one line: file, place, fix) before the engine starts."""
+    config, secret_keys = load_stack_config(stack, root=root, secrets=secrets, overrides=overrides)
     run = into if into is not None else StackRun()
     exports: dict[str, Any] = {}
     loop = _event_loop()

@@ -68,7 +68,7 @@ NOT_IN_VALKEY8: dict[str, str] = {
     name: "not in the valkey8 family: Valkey 8 always frees lazily" for name in _LAZYFREE}
 MANAGED_PARAMETERS = ("maxmemory-policy", "slowlog-log-slower-than", "slowlog-max-len", "tcp-keepalive", "timeout",
                       *_LAZYFREE)
-_SUFFIX_RE = re.compile(r"^[A-Za-z0-9]{8,}$")
+_SUFFIX_RE = re.compile(r"[A-Za-z0-9]{8,}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def not_applicable(engine: str, engine_version: str) -> dict[str, str]:
 def render(settings: RedisSettings, engine: str, engine_version: str, cluster_mode: bool,
            rename_suffix: str) -> ParameterGroupSpec:
     """`rename_suffix` (random, kept in state) makes the new names of disabled commands unguessable."""
-    if not _SUFFIX_RE.match(rename_suffix):
+    if not _SUFFIX_RE.fullmatch(rename_suffix):
         raise ValueError("rename_suffix must be at least 8 letters or digits")
     family = family_of(engine, engine_version)
     skipped = not_applicable(engine, engine_version)

@@ -8,32 +8,20 @@ any resource is registered. Components receive these models and never touch conf
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import re
 from typing import Any, Literal, Mapping
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 
-from infra import elasticache_rules, redis_conf
+from infra import docker_settings, elasticache_rules, redis_conf
 from infra.config_errors import PROJECT, ConfigError, Problem, problems_from
+from infra.docker_settings import DockerSettings, client_host  # noqa: F401 — client_host: re-exported for callers
 from infra.elasticache_settings import ElastiCacheSettings
 from infra.models import Section
 from infra.redis_settings import RedisSettings
 from infra.verify_settings import VerifySettings
 
 OBJECT_KEYS = ("redis", "app", "docker", "elasticache", "verify")
-_IMAGE_RE = re.compile(r"^(?:[\w.-]+(?::\d+)?/)*redis:7\.\d+\.\d+-alpine(?:3\.\d+)?(?:@sha256:[0-9a-f]{64})?$")
-_DOCKER_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
-
-
-def client_host(address: str) -> str:
-    """Where a client on this machine connects to a port published on `address`: that address, or loopback when it
-    is published on every interface (0.0.0.0, ::), which is no address a client can dial."""
-    ip = ipaddress.ip_address(address)
-    if ip.is_unspecified:
-        return "127.0.0.1" if ip.version == 4 else "::1"
-    return str(ip)
 
 
 class AppSettings(Section):
@@ -42,59 +30,6 @@ class AppSettings(Section):
     enable_cache: bool = Field(True, description="ENABLE_REDIS_CACHE; false is the guide's rollback switch: the app "
                                "stops using Redis, Redis keeps running and keeps its data.")
     default_ttl: int = Field(3600, gt=0, le=31_536_000, description="REDIS_DEFAULT_TTL in seconds.")
-
-
-class DockerSettings(Section):
-    """`profwise-redis:docker` — the local container, its network and its volume."""
-
-    image: str = Field("redis:7.2.11-alpine", description="Pinned Redis 7 alpine image tag (optionally @sha256:...).")
-    container_name: str = Field("profwise-redis", description="Container name (fixed, so it is replaced, never "
-                                "duplicated).")
-    volume_name: str = Field("profwise-redis-data", description="Named volume mounted at /data; survives container "
-                             "replacement.")
-    network_name: str = Field("profwise-redis-net", description="Private bridge network; the container's alias on it "
-                              "is `redis`.")
-    host_port: int = Field(6379, ge=1, le=65535, description="Host port Redis is published on.")
-    dangerously_allow_public_bind: bool = Field(False, description="Opt-in to publish Redis on a non-loopback "
-                                                "bindAddress (reachable from other machines).")
-    bind_address: str = Field("127.0.0.1", description="Host address the port is published on; loopback only unless "
-                              "dangerouslyAllowPublicBind is true.")
-    keep_volume_on_destroy: bool = Field(True, description="Keep the data volume when the stack is destroyed.")
-    wait_timeout: int = Field(120, ge=10, le=900, description="Seconds `pulumi up` waits for the container to be "
-                              "healthy (AOF loading of a large dataset takes time).")
-
-    @field_validator("image")
-    @classmethod
-    def _pinned_image(cls, image: str) -> str:
-        if not _IMAGE_RE.match(image):
-            raise ValueError(f"{image!r} is not a pinned Redis 7 alpine image: use an exact tag such as "
-                             "redis:7.2.11-alpine (optionally with @sha256:<digest>); floating tags like "
-                             "redis:latest or redis:7-alpine change under you")
-        return image
-
-    @field_validator("container_name", "volume_name", "network_name")
-    @classmethod
-    def _docker_name(cls, name: str) -> str:
-        if not _DOCKER_NAME_RE.match(name):
-            raise ValueError(f"{name!r} is not a valid Docker name: start with a letter or digit, then letters, "
-                             "digits, '_', '.' or '-' (at most 63 characters)")
-        return name
-
-    @field_validator("bind_address")
-    @classmethod
-    def _loopback_unless_opted_in(cls, address: str, info: ValidationInfo) -> str:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            raise ValueError(f"{address!r} is not an IP address: use 127.0.0.1 (this machine only)") from None
-        if not ip.is_loopback and not info.data.get("dangerously_allow_public_bind"):
-            raise ValueError(f"{ip} publishes Redis beyond this machine: use 127.0.0.1, or set "
-                             "docker.dangerouslyAllowPublicBind to true if you really mean it")
-        return str(ip)
-
-    @property
-    def client_host(self) -> str:
-        return client_host(self.bind_address)
 
 
 class StackSettings(Section):
@@ -164,6 +99,8 @@ def parse_settings(config: Mapping[str, str], secret_keys: frozenset[str] | set[
     else:  # rules that need the backend (and the other sections) run once every field is valid
         if settings.backend == "elasticache":
             problems += elasticache_rules.problems(settings.elasticache, settings.redis, settings.password)
+        else:
+            problems += docker_settings.rules(settings.docker, settings.redis)
     if problems:
         raise ConfigError(problems)
     return settings

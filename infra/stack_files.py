@@ -5,23 +5,45 @@ evaluate the program with a stack's real config without the Pulumi CLI — proje
 them, objects as JSON strings (as the engine passes them). What a stack file may hold that only a real deployment
 can use is stood in here, and said so: `secure:` values, which only the stack's secrets provider can decrypt (the
 keys stay marked secret), and the `REPLACE-ME` ids the shipped Pulumi.prod.yaml carries (`placeholder_standins`).
+
+A file that is not valid YAML (`infra.pulumi_yaml`), or not the shape Pulumi reads (a mapping with a `config:`
+mapping), raises `StackFileError` with one line naming the file, the place and the fix, never a traceback.
+`python -m infra.stack_files backend STACK` is `make up`'s reader (scripts/up.sh).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple
 
-import yaml
-
 from infra.config_errors import PROJECT
 from infra.elasticache_settings import PLACEHOLDER
+from infra.pulumi_yaml import StackFileError, kind, read_yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Stand-in for an encrypted value: valid as a Redis password and as an ElastiCache AUTH token.
 SECRET_PLACEHOLDER = "stand-in-secret-0123456789abcdef"
+
+
+def _config_mapping(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
+    config = data.get("config")
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise StackFileError(f"{path.name}: `config:` is a YAML {kind(config)}, not a mapping: write one "
+                             "`profwise-redis:<key>: <value>` per line under it (see Pulumi.dev.yaml)")
+    for key, value in config.items():
+        if not isinstance(key, str):
+            raise StackFileError(f"{path.name}: config key {key!r} is not a name: write profwise-redis:<key>")
+        try:
+            json.dumps(value, allow_nan=True)
+        except (TypeError, ValueError):
+            raise StackFileError(f"{path.name}: {key} holds a value Pulumi config cannot carry (binary data, a set "
+                                 "or similar): use strings, numbers, booleans, lists and maps") from None
+    return config
 
 
 def _as_config_string(value: Any) -> str:
@@ -39,9 +61,9 @@ def _qualified(key: str) -> str:
 
 
 def project_defaults(root: Path = REPO_ROOT) -> dict[str, str]:
-    project = yaml.safe_load((root / "Pulumi.yaml").read_text()) or {}
+    path = root / "Pulumi.yaml"
     defaults = {}
-    for key, decl in (project.get("config") or {}).items():
+    for key, decl in _config_mapping(path, read_yaml(path)).items():
         if isinstance(decl, dict) and "default" in decl:
             defaults[_qualified(key)] = _as_config_string(decl["default"])
         elif isinstance(decl, dict) and "value" in decl:
@@ -52,12 +74,13 @@ def project_defaults(root: Path = REPO_ROOT) -> dict[str, str]:
 
 
 def stack_values(stack: str, root: Path = REPO_ROOT) -> dict[str, Any]:
-    """The `config:` of Pulumi.<stack>.yaml as written; FileNotFoundError (naming the stacks there) without it."""
+    """The `config:` of Pulumi.<stack>.yaml as written; FileNotFoundError (naming the stacks there) without it,
+    StackFileError when it cannot be read."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"no stack file {path.name}; stacks here: "
                                 f"{', '.join(sorted(p.name[7:-5] for p in root.glob('Pulumi.*.yaml')))}")
-    return (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    return _config_mapping(path, read_yaml(path))
 
 
 def _is_secure(value: Any) -> bool:
@@ -112,3 +135,21 @@ def placeholder_standins(stack: str, overrides: Mapping[str, Any] | None = None,
     changed = {key: substituted[key] for key in merged if substituted[key] != merged[key]}
     secret_keys = {_qualified(key) for key, value in merged.items() if _is_secure(value)}
     return StandIns({**(overrides or {}), **changed}, found, secret_keys)
+
+
+def _main(argv: list[str]) -> int:
+    """`python -m infra.stack_files backend STACK`: print the stack's backend, or one line saying why not (exit 1)."""
+    if len(argv) != 2 or argv[0] != "backend":
+        print("usage: python -m infra.stack_files backend STACK", file=sys.stderr)
+        return 2
+    try:
+        config, _ = load_stack_config(argv[1])
+    except (FileNotFoundError, StackFileError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(config.get(f"{PROJECT}:backend", "docker"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

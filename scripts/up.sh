@@ -18,9 +18,11 @@ die() { echo "error: $*" >&2; exit 1; }
 PULUMI_DIR=$("$PY" -m infra.pulumi_cli) || exit 1
 [ -n "$PULUMI_DIR" ] && export PATH="$PULUMI_DIR:$PATH"
 
-backend=$("$PY" -c "import sys; from infra.stack_files import load_stack_config
-print(load_stack_config(sys.argv[1])[0].get('profwise-redis:backend', 'docker'))" "$STACK") \
-  || die "cannot read Pulumi.$STACK.yaml (stacks here: $(ls Pulumi.*.yaml | sed 's/Pulumi\.\(.*\)\.yaml/\1/' | grep -v '^Pulumi' | tr '\n' ' '))"
+# The stack's backend, from the same reader `check` and the tests use: a missing, unreadable or malformed stack file
+# stops here with its one-line reason (file, line, fix), before anything is deployed.
+if ! backend=$("$PY" -m infra.stack_files backend "$STACK" 2>&1); then
+  die "$backend"
+fi
 
 if [ "$backend" = docker ]; then
   command -v docker >/dev/null 2>&1 || die "Docker is not installed: see https://docs.docker.com/get-docker/"

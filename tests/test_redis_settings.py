@@ -45,9 +45,12 @@ def test_no_save_points_turns_rdb_off():
     assert RedisSettings(save_points=()).directives()["save"] == '""'
 
 
-def test_disabled_commands_are_normalised():
-    settings = RedisSettings.model_validate({"disabledCommands": ["flushall", "FLUSHALL", " keys "]})
+def test_disabled_commands_are_upper_cased_and_listed_once():
+    settings = RedisSettings.model_validate({"disabledCommands": ["flushall", "Keys"]})
     assert settings.disabled_commands == ("FLUSHALL", "KEYS")
+    for names in (["flushall", "FLUSHALL"], [" keys "]):  # a repeat is refused, not silently dropped
+        with pytest.raises(ValidationError):
+            RedisSettings.model_validate({"disabledCommands": names})
 
 
 def test_effective_settings_are_typed_for_the_verifier():

@@ -2,7 +2,8 @@
 
 Runs the real program under Pulumi's mock engine (`infra.offline`) with the stack's real config and applies the same
 rule functions as the CrossGuard pack (`policy/rules.py`) to every resource it registers. Exit 0 when every mandatory
-policy holds, 1 on any violation (or when the program refuses the config: nothing would deploy), 2 on bad usage.
+policy holds, 1 on any violation (or when the program refuses the config, or the stack file cannot be read — one
+line naming the file, the place and the fix: nothing would deploy), 2 on bad usage (no such stack file).
 
 Two things a real deployment has that a stack file may not, each stood in by `infra.stack_files` and said so in the
 output: placeholder ids (`Pulumi.prod.yaml` ships `REPLACE-ME` ids, which the program refuses so a real `pulumi up`
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from infra import table
 from infra.cli_support import UsageError
 from infra.config_errors import ConfigError
-from infra.stack_files import placeholder_standins  # also bench/eval_stack.py's import path: keep it here
+from infra.stack_files import StackFileError, placeholder_standins  # also bench/eval_stack.py's import path
 from policy.rules import RULES
 
 if TYPE_CHECKING:  # infra.offline imports pulumi: the module is loaded only when a check runs
@@ -77,11 +78,13 @@ def run_check(stack: str, overrides: Mapping[str, Any] | None = None, transform:
         stood_in = placeholder_standins(stack, overrides)
     except FileNotFoundError as error:
         raise UsageError(str(error)) from None
+    except StackFileError as error:  # Pulumi could not read the file either: nothing would deploy
+        return Report(stack, config_error=str(error))
     report = Report(stack, standins=stood_in.ids, stood_in_secrets=sorted(stood_in.secret_keys))
     run = offline.StackRun()
     try:
         offline.run_stack(stack, overrides=stood_in.overrides, into=run, transform=transform)
-    except ConfigError as error:
+    except (ConfigError, StackFileError) as error:
         report.config_error = str(error)
     report.resources = len(run.resources)
     report.findings, report.checked = evaluate(run.resources)
@@ -99,7 +102,7 @@ def _print_table(report: Report) -> None:
     if report.stood_in_secrets:
         print(f"secret values stood in (they need the stack's secrets provider): {', '.join(report.stood_in_secrets)}")
     if report.config_error:
-        print(f"the program refuses this config, so nothing would deploy:\n{report.config_error}")
+        print(f"this config is refused, so nothing would deploy:\n{report.config_error}")
     failing = Counter(f.policy for f in report.findings)
     rows = [(rule.name, ("FAIL" if failing[rule.name] else "pass") if report.checked.get(rule.name) else
              "not applicable", rule.controls) for rule in RULES]
