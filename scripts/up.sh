@@ -13,16 +13,16 @@ STATE_DIR="${PROFWISE_STATE_DIR:-$ROOT/.pulumi-state}"
 
 die() { echo "error: $*" >&2; exit 1; }
 
+# The stack's backend, from the same reader `check` and the tests use: a missing, unreadable or malformed stack file
+# stops here with its one-line reason (file, line, fix), before anything is installed or deployed.
+if ! backend=$("$PY" -m infra.stack_files backend "$STACK" 2>&1); then
+  die "$backend"
+fi
+
 # The Pulumi CLI: PATH's if it is 3.238+ (a failed post-deploy verification fails `pulumi up` only from there), else
 # one installed into the project (.pulumi-cli/) by the Automation API; offline, the exact command to run instead.
 PULUMI_DIR=$("$PY" -m infra.pulumi_cli) || exit 1
 [ -n "$PULUMI_DIR" ] && export PATH="$PULUMI_DIR:$PATH"
-
-# The stack's backend, from the same reader `check` and the tests use: a missing, unreadable or malformed stack file
-# stops here with its one-line reason (file, line, fix), before anything is deployed.
-if ! backend=$("$PY" -m infra.stack_files backend "$STACK" 2>&1); then
-  die "$backend"
-fi
 
 if [ "$backend" = docker ]; then
   command -v docker >/dev/null 2>&1 || die "Docker is not installed: see https://docs.docker.com/get-docker/"
