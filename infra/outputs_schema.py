@@ -87,13 +87,16 @@ def nullable(inner: Check) -> Check:
 
 
 def either(*options: Check, wanted: str) -> Check:
+    """The first option that accepts the value; when none does, a problem found inside it (an object's field) is
+    more telling than "must be one of these"."""
     def check(path: str, value: Any) -> Any:
+        inner = []
         for option in options:
             try:
                 return option(path, value)
-            except OutputsError:
-                continue
-        raise _wrong(path, wanted, value)
+            except OutputsError as error:
+                inner += [error] if not str(error).startswith(f"{path} must") else []
+        raise inner[0] if inner else _wrong(path, wanted, value)
     return check
 
 
