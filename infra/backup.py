@@ -131,7 +131,7 @@ def take(target: Target, dest: Path, label: str, keep_days: int, progress: Progr
 
 def _retain(dest: Path, label: str, keep_days: int, started: datetime, summary: rdb.Summary, now: datetime,
             final: Path) -> Retention:
-    problem = backup_retention.clock_problem(started, summary.aux.get("ctime"))
+    problem = backup_retention.clock_problem(started, backup_retention.rdb_clock(summary.aux.get("ctime")))
     if problem:
         return Retention(warnings=[problem])
     try:

@@ -11,7 +11,8 @@ ahead of now is ignored — never deleted (its age is unknowable), never counted
 backup taken with a clock in 2099 neither shadows the real newest for ever nor gets pruned on a guess. The backup
 just taken and the newest intact one before it are always kept: even when this run's clock is wrong in a way nothing
 here can see (the server's clock wrong the same way), the last backup from before survives. `backup.take` compares
-this machine's clock with the server's first and skips retention when they disagree (`clock_problem`). Partial files
+this machine's clock with the server's first and skips retention when they disagree (`clock_problem`; the
+ElastiCache backup does the same with the API's clock). Partial files
 of a crashed run are deleted when their exact name (with its random part) is ours, they are regular files owned by
 this user, and nothing has written to them for PARTIAL_MAX_AGE.
 
@@ -161,15 +162,18 @@ def plan(backups: list[Backup], keep_days: int, now: datetime, keep: Path,
     return [b for b in old if ok(b)], warnings
 
 
-def clock_problem(local: datetime, server_ctime: str | None) -> str | None:
-    """Why retention must not trust this machine's clock: the server's (an RDB's `ctime`) disagrees by too much."""
-    if not server_ctime or not server_ctime.isdigit():
-        return None
-    server = datetime.fromtimestamp(int(server_ctime), timezone.utc)
-    if abs(local - server) <= CLOCK_TOLERANCE:
+def clock_problem(local: datetime, server: datetime | None) -> str | None:
+    """Why retention must not trust this machine's clock: the server's (an RDB's `ctime`, an API response's `Date`)
+    disagrees with it by more than CLOCK_TOLERANCE. None when they agree or there is nothing to compare with."""
+    if server is None or abs(local - server) <= CLOCK_TOLERANCE:
         return None
     return (f"this machine's clock says {local:%Y-%m-%d %H:%M} UTC but the server's said {server:%Y-%m-%d %H:%M} "
             "UTC: retention skipped, nothing pruned, until the clocks agree")
+
+
+def rdb_clock(ctime: str | None) -> datetime | None:
+    """The server's clock when it wrote the snapshot: the RDB's `ctime` aux field (Unix seconds)."""
+    return datetime.fromtimestamp(int(ctime), timezone.utc) if ctime and ctime.isdigit() else None
 
 
 def stale_partials(dest: Path, label: str, now: datetime) -> list[Path]:

@@ -64,7 +64,7 @@ def test_retention_rules(ages, keep_days, just_taken, broken, deleted):
     (NOW, None, False),  # an RDB without ctime: nothing to compare with
 ])
 def test_retention_is_skipped_when_the_clocks_disagree(local, server_ctime, refused):
-    problem = backup_retention.clock_problem(local, server_ctime)
+    problem = backup_retention.clock_problem(local, backup_retention.rdb_clock(server_ctime))
     assert (problem is not None) is refused
     if refused:
         assert "nothing pruned" in problem

@@ -58,7 +58,7 @@ def _elasticache(args: argparse.Namespace, outputs: dict) -> dict:
                                         export_bucket=args.export_bucket, timeout=args.wait_timeout,
                                         interval=args.poll, progress=progress)
     return {"backend": "elasticache", "snapshot": result.name, "status": result.status,
-            "exported_to": result.exported_to, "pruned": result.pruned}
+            "exported_to": result.exported_to, "pruned": result.pruned, "warnings": result.warnings}
 
 
 def _local(args: argparse.Namespace, outputs: dict) -> dict:
