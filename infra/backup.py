@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, Callable, cast
 
 import redis
 
-from infra import backup_retention, backup_store, interrupts, rdb
+from infra import backup_clock, backup_retention, backup_store, interrupts, rdb
 from infra.backup_retention import Retention
 from infra.verify import Target
 
@@ -131,7 +131,7 @@ def take(target: Target, dest: Path, label: str, keep_days: int, progress: Progr
 
 def _retain(dest: Path, label: str, keep_days: int, started: datetime, summary: rdb.Summary, now: datetime,
             final: Path) -> Retention:
-    problem = backup_retention.clock_problem(started, backup_retention.rdb_clock(summary.aux.get("ctime")))
+    problem = backup_clock.clock_problem(started, backup_clock.rdb_clock(summary.aux.get("ctime")))
     if problem:
         return Retention(warnings=[problem])
     try:

@@ -11,7 +11,7 @@ ahead of now is ignored — never deleted (its age is unknowable), never counted
 backup taken with a clock in 2099 neither shadows the real newest for ever nor gets pruned on a guess. The backup
 just taken and the newest intact one before it are always kept: even when this run's clock is wrong in a way nothing
 here can see (the server's clock wrong the same way), the last backup from before survives. `backup.take` compares
-this machine's clock with the server's first and skips retention when they disagree (`clock_problem`; the
+this machine's clock with the server's first and skips retention when they disagree (`infra.backup_clock`; the
 ElastiCache backup does the same with the API's clock). Partial files
 of a crashed run are deleted when their exact name (with its random part) is ours, they are regular files owned by
 this user, and nothing has written to them for PARTIAL_MAX_AGE.
@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Callable
 
 from infra import backup_store, interrupts
+from infra.backup_clock import CLOCK_TOLERANCE
 from infra.backup_store import FORMAT, MANIFEST_SUFFIX, STAMP, safe_label
 
-CLOCK_TOLERANCE = timedelta(hours=1)  # retention counts days: an hour of clock disagreement changes nothing real
 PARTIAL_MAX_AGE = timedelta(days=1)  # a .partial not written to for this long was left by a crashed run
 MANIFEST_MAX_BYTES = 1 << 20  # ours are ~1 KB: a bigger "manifest" is not ours, and is not read into memory
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -160,20 +160,6 @@ def plan(backups: list[Backup], keep_days: int, now: datetime, keep: Path,
     cutoff = now - timedelta(days=keep_days)
     old = [b for b in dated if b.created < cutoff and b.rdb not in protected and b.rdb not in failed]
     return [b for b in old if ok(b)], warnings
-
-
-def clock_problem(local: datetime, server: datetime | None) -> str | None:
-    """Why retention must not trust this machine's clock: the server's (an RDB's `ctime`, an API response's `Date`)
-    disagrees with it by more than CLOCK_TOLERANCE. None when they agree or there is nothing to compare with."""
-    if server is None or abs(local - server) <= CLOCK_TOLERANCE:
-        return None
-    return (f"this machine's clock says {local:%Y-%m-%d %H:%M} UTC but the server's said {server:%Y-%m-%d %H:%M} "
-            "UTC: retention skipped, nothing pruned, until the clocks agree")
-
-
-def rdb_clock(ctime: str | None) -> datetime | None:
-    """The server's clock when it wrote the snapshot: the RDB's `ctime` aux field (Unix seconds)."""
-    return datetime.fromtimestamp(int(ctime), timezone.utc) if ctime and ctime.isdigit() else None
 
 
 def stale_partials(dest: Path, label: str, now: datetime) -> list[Path]:

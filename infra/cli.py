@@ -2,7 +2,8 @@
 
 Subcommands read the stack-output contract either from Pulumi (`--stack NAME`, which runs
 `pulumi stack output --json --show-secrets`) or from a file (`--outputs FILE`, `-` for stdin). Exit codes:
-0 success, 1 a check failed, 2 bad usage or unreadable outputs. Secrets are never printed unless asked.
+0 success, 1 a check failed, 2 bad usage or unreadable outputs, 130 interrupted (Ctrl-C). Secrets are never printed
+unless asked.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 
-from infra.backup_retention import clock_problem
+from infra.backup_clock import clock_problem
 
 STAMP = "%Y%m%d-%H%M%S"
 TERMINAL_FAILURES = {"failed", "deleting", "deleted"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from infra import backup, backup_retention, backup_store
+from infra import backup, backup_clock, backup_retention, backup_store
 from infra.backup_retention import Backup
 from infra.verify import Target
 from ops_support import outputs_for, run_cli, write_outputs
@@ -64,7 +64,7 @@ def test_retention_rules(ages, keep_days, just_taken, broken, deleted):
     (NOW, None, False),  # an RDB without ctime: nothing to compare with
 ])
 def test_retention_is_skipped_when_the_clocks_disagree(local, server_ctime, refused):
-    problem = backup_retention.clock_problem(local, backup_retention.rdb_clock(server_ctime))
+    problem = backup_clock.clock_problem(local, backup_clock.rdb_clock(server_ctime))
     assert (problem is not None) is refused
     if refused:
         assert "nothing pruned" in problem
