@@ -4,6 +4,7 @@ test_backup_retention; restore and loadtest handle theirs themselves.)"""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -15,10 +16,21 @@ from ops_support import outputs_for, write_outputs
 from stack_harness import REPO_ROOT
 
 
-def interrupted(args: list[str], settle: float = 2.0) -> subprocess.CompletedProcess[str]:
+def has_socket(pid: int) -> bool:
+    """The CLI has opened its connection to the server (it opens no other socket)."""
+    try:
+        return any(os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:") for fd in os.listdir(f"/proc/{pid}/fd"))
+    except FileNotFoundError:  # an fd closed while we looked
+        return False
+
+
+def interrupted(args: list[str]) -> subprocess.CompletedProcess[str]:
     process = subprocess.Popen([sys.executable, "-m", "infra.cli", *args], cwd=REPO_ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    time.sleep(settle)  # start-up, then blocked on the frozen server (its --timeout is far longer)
+    deadline = time.monotonic() + 30
+    while not has_socket(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # now blocked on the frozen server (its --timeout is far longer)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=20)
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
