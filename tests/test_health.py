@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -172,10 +173,13 @@ def test_watch_refreshes_until_interrupted(dev_servers, dev_run, tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "infra.cli", "health", "--outputs", outputs, "--json",
                                 "--watch", "0.2"], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
-    time.sleep(2.5)
+    guard = threading.Timer(60, process.kill)  # a CLI that never reports must not hang the suite
+    guard.start()
+    seen = [process.stdout.readline() for _ in range(3)]  # three reports (JSON Lines), however slow the machine
+    guard.cancel()
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=10)
-    reports = [json.loads(line) for line in out.splitlines()]
+    reports = [json.loads(line) for line in seen + out.splitlines()]
     assert len(reports) >= 3 and all(r["status"] == "pass" for r in reports), err
     assert process.returncode == 0
     assert "Traceback" not in err
