@@ -137,7 +137,7 @@ def test_write_goes_through_a_symlink_to_the_real_file(outputs, tmp_path):
     link.symlink_to("shared/app.env")
     done = run_cli("env", "--outputs", outputs, "--write", str(link))
     assert done.returncode == 0, done.stderr
-    assert f"to {shared} (through {link})" in done.stdout
+    assert f"to {shared}, through {link} (mode 0600)" in done.stdout
     assert link.is_symlink() and os.readlink(link) == "shared/app.env"  # the link still leads to the shared file
     assert "REDIS_HOST=127.0.0.1" in shared.read_text() and "OTHER=1" in shared.read_text()
     assert stat.S_IMODE(shared.stat().st_mode) == 0o600

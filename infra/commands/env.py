@@ -23,11 +23,11 @@ def run(args: argparse.Namespace) -> int:
         try:
             path = env_export.write_private(Path(args.write), env, fmt)
         except Refused as refused:
-            raise UsageError(f"env --write {args.write}: {refused}") from None
+            raise UsageError(f"env --write: {refused}") from None
         except (OSError, ValueError) as error:
             print(f"error: cannot write {args.write}: {error}", file=sys.stderr)
             return 1
-        shown = args.write if Path(os.path.abspath(args.write)) == path else f"{path} (through {args.write})"
+        shown = args.write if Path(os.path.abspath(args.write)) == path else f"{path}, through {args.write}"
         print(f"wrote {len(env)} variables to {shown} (mode 0600)")
         return 0
     print(env_export.render(env if args.show_secrets else env_export.masked(env), fmt), end="")
