@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from infra import env_export
 from ops_support import run_cli
@@ -189,3 +192,29 @@ def test_write_refuses_what_is_not_a_regular_file(outputs, tmp_path, make, reaso
     assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)  # the same thing is still there
     assert link is None or os.readlink(target) == link
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+ENV = {"REDIS_HOST": "127.0.0.1", "REDIS_PASSWORD": PASSWORD}
+PIECES = st.sampled_from(["A=1", "export B='x y'", 'C="multi\nline"', "# comment", "", "  D = 2  # note", "bad line",
+                          'E="unterminated', "F=\\'", "'G'=3", "\ufeff", "é=ü"])
+LINES = st.lists(PIECES | st.text(max_size=12), max_size=8)
+NEWLINES = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=LINES, newline=NEWLINES, final=st.booleans())
+def test_merge_keeps_any_file_without_our_keys_byte_for_byte(lines, newline, final):
+    """Whatever the file holds (valid, broken, quoted across lines), when none of it binds our keys the result is
+    the file itself, then our keys in its line ending."""
+    from hypothesis import assume
+
+    from infra.env_file import merge_dotenv
+
+    text = newline.join(lines) + (newline if final and lines else "")
+    assume("REDIS_" not in text)
+    merged = merge_dotenv(text, ENV, env_export.quote)
+    found = re.search(r"\r\n|\n|\r", text)
+    newline_used = found.group() if found else "\n"
+    separator = "" if not text or text.endswith(("\n", "\r")) else newline_used
+    assert merged == text + separator + "".join(f"{key}={env_export.quote(value)}{newline_used}"
+                                                for key, value in ENV.items())
