@@ -24,6 +24,7 @@ from infra import contract
 Check = Callable[[str, Any], Any]  # (path, value) -> the value to keep; raises OutputsError naming the path
 MASKED = "[secret]"  # what `pulumi stack output --json` prints for a secret without --show-secrets
 _COMMAND = re.compile(r"[A-Za-z][A-Za-z0-9_.|-]*")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _FLAGS = {"enabled": True, "true": True, "yes": True, "disabled": False, "false": False, "no": False}
 
 
@@ -120,13 +121,18 @@ def save_point(path: str, value: Any) -> Any:
     return [integer(1, 2**31)(f"{path}[0]", value[0]), integer(0, 2**31)(f"{path}[1]", value[1])]
 
 
+def _child(path: str, key: str) -> str:
+    """`a.b` for a plain key; any other key quoted as JSON (escaped, shortened), so a message stays one line."""
+    return f"{path}.{key}" if _PLAIN_KEY.fullmatch(key) else f"{path}[{json.dumps(key[:40])}]"
+
+
 def mapping(fields: dict[str, Check] | None = None, values: Check | None = None, wanted: str = "an object") -> Check:
     """An object: the listed fields checked when present, every other value checked by `values` (or kept)."""
     def check(path: str, value: Any) -> Any:
         if not isinstance(value, dict):
             raise _wrong(path, wanted, value)
         inner = fields or {}
-        return {key: (inner[key] if key in inner else values or (lambda _, v: v))(f"{path}.{key}", item)
+        return {key: (inner[key] if key in inner else values or (lambda _, v: v))(_child(path, key), item)
                 for key, item in value.items()}
     return check
 

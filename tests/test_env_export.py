@@ -215,6 +215,7 @@ def test_merge_keeps_any_file_without_our_keys_byte_for_byte(lines, newline, fin
     merged = merge_dotenv(text, ENV, env_export.quote)
     found = re.search(r"\r\n|\n|\r", text)
     newline_used = found.group() if found else "\n"
-    separator = "" if not text or text.endswith(("\n", "\r")) else newline_used
+    content = text.removeprefix("\ufeff")  # a BOM alone is no line to end
+    separator = "" if not content or content.endswith(("\n", "\r")) else newline_used
     assert merged == text + separator + "".join(f"{key}={env_export.quote(value)}{newline_used}"
                                                 for key, value in ENV.items())
