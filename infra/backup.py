@@ -5,7 +5,10 @@ operator on another machine. `SYNC` makes the server fork a point-in-time snapsh
 us; `REPLCONF rdb-only 1` (Redis >= 7.0, src/replication.c) tells it we want only the RDB, not the command stream
 after it. Both are allowed by the hardened config (`REQUIRED_COMMANDS`). Doing it in Python reuses the stack's
 connection settings (TLS, AUTH) and keeps the password out of argv. The file is checked end to end (`rdb.scan`:
-every value, the RDB's own CRC64) before it gets its final name; only then are older backups pruned.
+every value, the RDB's own CRC64) before it gets its final name; only then are older backups pruned
+(`infra.backup_retention`), and only when this machine's clock agrees with the server's (the RDB's `ctime`).
+Ctrl-C before the commit removes the partial file and re-raises; from the commit on, `take` returns the complete
+backup with `retention.interrupted` set, so the caller can say exactly what was left.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from typing import Any, BinaryIO, Callable, cast
 
 import redis
 
-from infra import backup_store, rdb
+from infra import backup_clock, backup_retention, backup_store, interrupts, rdb
+from infra.backup_retention import Retention
 from infra.verify import Target
 
 Progress = Callable[[str], None]
@@ -35,7 +39,11 @@ class BackupError(RuntimeError):
 class BackupResult:
     path: Path
     manifest: dict[str, Any]
-    pruned: list[str]
+    retention: Retention
+
+    @property
+    def pruned(self) -> list[str]:
+        return self.retention.pruned
 
 
 def _read_header(sock: Any, progress: Progress) -> bytes:
@@ -95,6 +103,7 @@ def take(target: Target, dest: Path, label: str, keep_days: int, progress: Progr
     started = now()
     final = backup_store.new_name(dest, label, started)
     partial, handle = backup_store.open_partial(final)
+    committed = False
     try:
         with handle:
             size, sha256 = stream_rdb(target, handle, progress)
@@ -102,28 +111,53 @@ def take(target: Target, dest: Path, label: str, keep_days: int, progress: Progr
             os.fsync(handle.fileno())
         progress("checking the snapshot (every value and the RDB checksum)")
         summary = _check(partial, size)
-        manifest = {
-            "format": backup_store.FORMAT,
-            "file": final.name,
-            "label": label,
-            "created_at": started.astimezone(timezone.utc).isoformat(timespec="seconds"),
-            "size": size,
-            "sha256": sha256,
-            "keys": summary.keys,
-            "keys_per_db": {str(db): n for db, n in sorted(summary.keys_per_db.items())},
-            "types": dict(sorted(summary.types.items())),
-            "functions": summary.functions,
-            "rdb_version": summary.version,
-            "rdb_checksum": summary.checksum,
-            "server_version": server.get("redis_version"),
-            "source": f"{target.host}:{target.port}",
-        }
-        backup_store.commit(partial, final, manifest)
+        manifest = _manifest(final, label, started, size, sha256, summary, server, target)
+        with interrupts.held() as hold:  # data and manifest get their names together, or not at all
+            backup_store.commit(partial, final, manifest)
+            committed = True
+        if hold.interrupted:
+            raise KeyboardInterrupt
+        return BackupResult(final, manifest, _retain(dest, label, keep_days, started, summary, now(), final))
+    except KeyboardInterrupt:
+        if not committed:
+            partial.unlink(missing_ok=True)
+            raise
+        return BackupResult(final, manifest, Retention(interrupted=True))
     except BaseException:
-        partial.unlink(missing_ok=True)
+        if not committed:
+            partial.unlink(missing_ok=True)
         raise
-    pruned = backup_store.prune(dest, label, keep_days, now(), keep=final)
-    return BackupResult(final, manifest, pruned)
+
+
+def _retain(dest: Path, label: str, keep_days: int, started: datetime, summary: rdb.Summary, now: datetime,
+            final: Path) -> Retention:
+    problem = backup_clock.clock_problem(started, backup_clock.rdb_clock(summary.aux.get("ctime")))
+    if problem:
+        return Retention(warnings=[problem])
+    try:
+        return backup_retention.apply(dest, label, keep_days, now, keep=final)
+    except (ValueError, OverflowError) as error:  # the backup is complete whatever went wrong here
+        return Retention(errors=[f"retention failed: {error}"])
+
+
+def _manifest(final: Path, label: str, started: datetime, size: int, sha256: str, summary: rdb.Summary,
+              server: dict[str, Any], target: Target) -> dict[str, Any]:
+    return {
+        "format": backup_store.FORMAT,
+        "file": final.name,
+        "label": label,
+        "created_at": started.astimezone(timezone.utc).isoformat(timespec="seconds"),
+        "size": size,
+        "sha256": sha256,
+        "keys": summary.keys,
+        "keys_per_db": {str(db): n for db, n in sorted(summary.keys_per_db.items())},
+        "types": dict(sorted(summary.types.items())),
+        "functions": summary.functions,
+        "rdb_version": summary.version,
+        "rdb_checksum": summary.checksum,
+        "server_version": server.get("redis_version"),
+        "source": f"{target.host}:{target.port}",
+    }
 
 
 def _check(path: Path, size: int) -> rdb.Summary:

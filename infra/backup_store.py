@@ -1,10 +1,12 @@
-"""The backup directory: timestamped RDB files, their manifests, retention — never overwriting, never half-written.
+"""The backup directory: timestamped RDB files and their manifests — never overwriting, never half-written.
 
-A backup is `<label>-<UTC stamp>.rdb` plus `<label>-<UTC stamp>.manifest.json` (size, sha256, key count, versions).
-The data is streamed into a hidden `.partial` file created exclusively with mode 0600, checked, then hard-linked to
-its final name (`link` fails rather than replace an existing file) and only then is the manifest written: a backup
-without a manifest is incomplete and is neither listed nor restored. Retention removes backups of the same label
-older than N days, but never the one just taken and never the newest, so a run of failures can't empty the folder.
+A backup is `<label>-<UTC stamp>[-n].rdb` plus `<label>-<UTC stamp>[-n].manifest.json` (label, creation time, size,
+sha256, key count, versions). The data is streamed into a hidden `.<final name>.<random>.partial` file created
+exclusively with mode 0600 (the random part makes it a name no other program writes, so a crashed run's leftovers
+can be recognised as ours), checked, then hard-linked to its final name (`link` fails rather than replace an existing
+file) and only then is the manifest written, also exclusively: a backup without a manifest is incomplete and is
+neither listed nor restored; if the manifest cannot be written the data's final name is removed again. Retention
+(which of these files to delete) is `infra.backup_retention`.
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+import secrets
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 FORMAT = "profwise-redis-backup/1"
 STAMP = "%Y%m%dT%H%M%SZ"
 MANIFEST_SUFFIX = ".manifest.json"
-PARTIAL_MAX_AGE = timedelta(days=1)  # a .partial older than this was left by a crashed run
+PARTIAL_SUFFIX = ".partial"
 
 
 def safe_label(label: str) -> str:
@@ -41,28 +43,43 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def stem_pattern(label: str) -> str:
+    """The regular expression of this label's backup names without suffix: `<label>-<stamp>` or `…-<n>`, n 2–999."""
+    return re.escape(safe_label(label)) + r"-(\d{8}T\d{6}Z)(?:-([2-9]|[1-9]\d{1,2}))?"
+
+
+def partial_pattern(label: str) -> re.Pattern[str]:
+    return re.compile(r"\." + stem_pattern(label) + r"\.rdb\.[0-9a-f]{16}" + re.escape(PARTIAL_SUFFIX))
+
+
 def new_name(dest: Path, label: str, now: datetime) -> Path:
-    """The first free `<label>-<stamp>[-n].rdb` in dest (two backups in one second get a suffix)."""
+    """The first free `<label>-<stamp>[-n].rdb` in dest (two backups in one second get a suffix). Anything at a name
+    counts, a dangling symlink included: nothing of someone else's is ever replaced."""
     base = f"{safe_label(label)}-{now.astimezone(timezone.utc).strftime(STAMP)}"
     for n in range(1, 1000):
         candidate = dest / (base + (f"-{n}" if n > 1 else "") + ".rdb")
-        if not candidate.exists() and not manifest_path(candidate).exists():
+        if not os.path.lexists(candidate) and not os.path.lexists(manifest_path(candidate)):
             return candidate
     raise FileExistsError(f"too many backups named {base}* in {dest}")
 
 
 def open_partial(final: Path) -> tuple[Path, Any]:
-    partial = final.with_name(f".{final.name}.partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    partial = final.with_name(f".{final.name}.{secrets.token_hex(8)}{PARTIAL_SUFFIX}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     return partial, os.fdopen(fd, "wb")
 
 
 def _write_exclusive(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    """Create `path` (never an existing one) with `data`; a file we created but could not fill is removed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def _fsync_dir(path: Path) -> None:
@@ -74,11 +91,16 @@ def _fsync_dir(path: Path) -> None:
 
 
 def commit(partial: Path, final: Path, manifest: dict[str, Any]) -> Path:
-    """Give the checked data its final name without replacing anything, then write the manifest."""
+    """Give the checked data its final name without replacing anything, then write the manifest; on any failure the
+    final name we just made is removed again (the partial stays for the caller to remove)."""
     os.link(partial, final)  # raises FileExistsError instead of overwriting
-    os.unlink(partial)
     path = manifest_path(final)
-    _write_exclusive(path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+    try:
+        _write_exclusive(path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+    except BaseException:
+        os.unlink(final)  # ours: made by the link above
+        raise
+    os.unlink(partial)
     _fsync_dir(final.parent)
     return path
 
@@ -91,49 +113,8 @@ def load_manifest(rdb_path: Path) -> dict[str, Any]:
         raise FileNotFoundError(f"no manifest {path.name} next to {rdb_path.name}: only complete backups made by "
                                 "`python -m infra.cli backup` have one (pass --no-manifest to restore a foreign "
                                 "RDB file on its own CRC64)") from None
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, ValueError) as error:  # ValueError: not JSON, or not UTF-8
         raise ValueError(f"manifest {path} is unreadable: {error}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ValueError(f"{path} is not a profwise-redis backup manifest (format {FORMAT})")
     return manifest
-
-
-@dataclass(frozen=True)
-class Stored:
-    rdb: Path
-    manifest: Path
-    created: datetime
-    sequence: int = 1  # the -n suffix of a second backup within the same second
-
-
-def list_backups(dest: Path, label: str) -> list[Stored]:
-    """Complete backups of this label (those with a manifest), oldest first."""
-    prefix = safe_label(label) + "-"
-    found = []
-    for path in dest.glob(f"{prefix}*{MANIFEST_SUFFIX}"):
-        stem = path.name.removesuffix(MANIFEST_SUFFIX)
-        stamp = re.fullmatch(re.escape(prefix) + r"(\d{8}T\d{6}Z)(?:-(\d+))?", stem)
-        if not stamp:  # another label that shares our prefix (e.g. dev vs dev-2)
-            continue
-        created = datetime.strptime(stamp.group(1), STAMP).replace(tzinfo=timezone.utc)
-        found.append(Stored(path.with_name(stem + ".rdb"), path, created, int(stamp.group(2) or 1)))
-    return sorted(found, key=lambda s: (s.created, s.sequence))
-
-
-def prune(dest: Path, label: str, keep_days: int, now: datetime, keep: Path) -> list[str]:
-    """Delete this label's backups older than keep_days, except `keep` (just taken) and the newest. Returns names."""
-    backups = list_backups(dest, label)
-    cutoff = now - timedelta(days=keep_days)
-    protected = {keep.name} | ({backups[-1].rdb.name} if backups else set())
-    removed = []
-    for stored in backups:
-        if stored.created >= cutoff or stored.rdb.name in protected:
-            continue
-        stored.rdb.unlink(missing_ok=True)  # data first: a manifest without data is listed and retried next time
-        stored.manifest.unlink(missing_ok=True)
-        removed.append(stored.rdb.name)
-    for partial in dest.glob(f".{safe_label(label)}-*.partial"):
-        if now - datetime.fromtimestamp(partial.stat().st_mtime, timezone.utc) > PARTIAL_MAX_AGE:
-            partial.unlink(missing_ok=True)
-            removed.append(partial.name)
-    return removed

@@ -2,7 +2,8 @@
 
 Subcommands read the stack-output contract either from Pulumi (`--stack NAME`, which runs
 `pulumi stack output --json --show-secrets`) or from a file (`--outputs FILE`, `-` for stdin). Exit codes:
-0 success, 1 a check failed, 2 bad usage or unreadable outputs. Secrets are never printed unless asked.
+0 success, 1 a check failed, 2 bad usage or unreadable outputs, 130 interrupted (Ctrl-C). Secrets are never printed
+unless asked.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import sys
 from typing import Sequence
 
-from infra.cli_support import UsageError
+from infra.cli_support import INTERRUPTED, UsageError
 
 # One module per subcommand (infra/commands/<name>.py, each with `register(subparsers)`).
 COMMANDS = ("verify", "check", "backup", "restore", "health", "env", "loadtest")
@@ -37,8 +38,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser(argv).parse_args(argv)
+    """Run one subcommand. Ctrl-C anywhere is one line and exit 130, never a traceback: a command whose interruption
+    leaves state behind catches it itself and says which (backup, restore, loadtest); the others name in
+    `set_defaults(interrupted=...)` what an interruption leaves, or leave the generic line."""
+    args = None
     try:
+        args = build_parser(argv).parse_args(argv)
         return int(args.func(args))
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -46,6 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `... | head`: the reader left; not an error worth a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the interpreter's final flush is quiet
         return 1
+    except KeyboardInterrupt:
+        command, said = getattr(args, "command", None), getattr(args, "interrupted", None)
+        newline = "\n" if sys.stderr.isatty() else ""  # after the terminal's echoed ^C
+        print(f"{newline}{command or 'python -m infra.cli'} interrupted (Ctrl-C)" + (f": {said}" if said else ""),
+              file=sys.stderr)
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -1,13 +1,18 @@
-"""What every CLI subcommand shares: reading the stack outputs, and the usage error that exits 2."""
+"""What every CLI subcommand shares: reading the stack outputs (bounded, strictly parsed, shape-checked), the
+connection options, and the usage error that exits 2."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
+
+from infra import cli_options
 
 if TYPE_CHECKING:  # redis-py loads only for the commands that connect
     from infra.verify import Target
@@ -17,44 +22,80 @@ class UsageError(Exception):
     """Bad arguments or unreadable outputs (exit 2)."""
 
 
+INTERRUPTED = 130  # the exit code for Ctrl-C: 128 + SIGINT, what a shell reports for a command it stopped
+PULUMI_TIMEOUT = 120.0  # seconds `pulumi stack output` may take by default (a state backend across the internet)
+positive_seconds = cli_options.seconds(0, 3600)  # --timeout (kept under this name: commands import it from here)
+
+
 def add_outputs_source(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--stack", help="read outputs with `pulumi stack output --json --show-secrets`")
     source.add_argument("--outputs", metavar="FILE", help="outputs JSON file (what that command prints), - for stdin")
+    parser.add_argument("--pulumi-timeout", type=positive_seconds, default=PULUMI_TIMEOUT, metavar="SECONDS",
+                        help=f"with --stack: how long `pulumi stack output` may take (default {PULUMI_TIMEOUT:g})")
+
+
+def _pulumi_output(stack: str, timeout: float) -> bytes:
+    """`pulumi stack output`, bounded: on timeout or Ctrl-C its whole process group is killed (a wrapper script's
+    children too), so nothing is left running and holding our pipes."""
+    command = ["pulumi", "stack", "output", "--json", "--show-secrets", "--stack", stack]
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+    except FileNotFoundError:
+        raise UsageError("the pulumi CLI is not installed; pass --outputs FILE instead") from None
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"`pulumi stack output` did not answer within {timeout:g} s for stack {stack!r}: is the "
+                         "state backend reachable? (pass --pulumi-timeout SECONDS, or --outputs FILE)") from None
+    finally:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    if process.returncode != 0:
+        reason = "; ".join(line.strip() for line in err.decode(errors="replace").splitlines() if line.strip())
+        raise UsageError(f"`pulumi stack output` failed for stack {stack!r}: {reason[:500] or 'no message'}")
+    return out
+
+
+def parse_outputs(data: bytes) -> dict[str, Any]:
+    """The outputs JSON, strictly: UTF-8, no NaN/Infinity (not JSON, though Python's parser takes them), and the
+    contract's shape (`infra.outputs_schema`). Any failure is a UsageError with one line."""
+    from infra import outputs_schema
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not a JSON number")
+
+    try:
+        outputs = json.loads(data.decode("utf-8"), parse_constant=refuse)
+    except UnicodeDecodeError as error:
+        raise UsageError(f"outputs are not UTF-8 text (byte {error.start}): pass the file that "
+                         "`pulumi stack output --json --show-secrets` prints") from None
+    except RecursionError:
+        raise UsageError("outputs are not JSON the tools can read (nested too deeply)") from None
+    except ValueError as error:  # JSONDecodeError, refuse(), and ints longer than Python converts
+        raise UsageError(f"outputs are not JSON ({error})") from None
+    try:
+        return outputs_schema.validate(outputs)
+    except outputs_schema.OutputsError as error:
+        raise UsageError(str(error)) from None
 
 
 def read_outputs(args: argparse.Namespace) -> dict[str, Any]:
     if args.outputs:
         try:
-            text = sys.stdin.read() if args.outputs == "-" else open(args.outputs, encoding="utf-8").read()
+            if args.outputs == "-":
+                data = sys.stdin.buffer.read()
+            else:
+                with open(args.outputs, "rb") as handle:
+                    data = handle.read()
         except OSError as error:
             raise UsageError(f"cannot read outputs file: {error}") from None
     else:
-        command = ["pulumi", "stack", "output", "--json", "--show-secrets", "--stack", args.stack]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-        except FileNotFoundError:
-            raise UsageError("the pulumi CLI is not installed; pass --outputs FILE instead") from None
-        if done.returncode != 0:
-            raise UsageError(f"`pulumi stack output` failed for stack {args.stack!r}: {done.stderr.strip()}")
-        text = done.stdout
-    try:
-        outputs = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise UsageError(f"outputs are not JSON ({error})") from None
-    if not isinstance(outputs, dict):
-        raise UsageError("outputs must be a JSON object, as `pulumi stack output --json` prints")
-    return outputs
-
-
-def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"{text} is out of range: use more than 0 and at most 3600 seconds")
-    return value
+        data = _pulumi_output(args.stack, getattr(args, "pulumi_timeout", PULUMI_TIMEOUT))
+    return parse_outputs(data)
 
 
 def add_connection_options(parser: argparse.ArgumentParser, timeout: float = 5.0) -> None:

@@ -4,17 +4,22 @@ ElastiCache blocks SYNC/BGSAVE, so a backup there is `CreateSnapshot` (AWS API r
 "is stored as a lowercase string", so we only ever produce lowercase names). There is no boto3 waiter for
 snapshots, so `wait_available` polls `DescribeSnapshots` with a bound. Retention reads the time from the names we
 gave (only snapshots matching `<label>-YYYYMMDD-HHMMSS` are ever deleted: automatic snapshots and anyone else's are
-left alone). `--export-bucket` is `CopySnapshot` with `TargetBucket`; the bucket must be in the group's region and
-grant ElastiCache access (AWS guide: "Exporting a backup", step "Grant ElastiCache access to your Amazon S3 bucket").
+left alone), and is skipped when this machine's clock disagrees with AWS's (the `Date` of the CreateSnapshot
+response): a backup run with the clock in 2099 would otherwise find every snapshot "old". `--export-bucket` is
+`CopySnapshot` with `TargetBucket`; the bucket must be in the group's region and grant ElastiCache access (AWS guide:
+"Exporting a backup", step "Grant ElastiCache access to your Amazon S3 bucket").
 """
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Callable
+
+from infra.backup_clock import clock_problem
 
 STAMP = "%Y%m%d-%H%M%S"
 TERMINAL_FAILURES = {"failed", "deleting", "deleted"}
@@ -47,9 +52,15 @@ def describe(client: Any, name: str) -> dict[str, Any] | None:
     return snapshots[0] if snapshots else None
 
 
-def create(client: Any, group_id: str, name: str, tags: dict[str, str]) -> dict[str, Any]:
-    return client.create_snapshot(ReplicationGroupId=group_id, SnapshotName=name,
-                                  Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Snapshot"]
+def create(client: Any, group_id: str, name: str, tags: dict[str, str]) -> datetime | None:
+    """Request the snapshot; returns AWS's clock at that moment (the response's `Date` header), when it has one."""
+    response = client.create_snapshot(ReplicationGroupId=group_id, SnapshotName=name,
+                                      Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    try:
+        return parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError):
+        return None
 
 
 def wait_available(client: Any, name: str, timeout: float, interval: float, progress: Callable[[str], None],
@@ -102,18 +113,22 @@ class SnapshotBackup:
     status: str
     pruned: list[str]
     exported_to: str | None
+    warnings: list[str] = field(default_factory=list)
 
 
 def take(client: Any, group_id: str, label: str, keep_days: int, *, export_bucket: str | None = None,
          timeout: float = 3600, interval: float = 15, progress: Callable[[str], None] = lambda _: None,
          now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
          sleep: Callable[[float], None] = time.sleep) -> SnapshotBackup:
-    name = snapshot_name(label, now())
-    create(client, group_id, name, {"profwise-redis:stack": label, "profwise-redis:kind": "manual-backup"})
+    started = now()
+    name = snapshot_name(label, started)
+    aws_clock = create(client, group_id, name, {"profwise-redis:stack": label,
+                                                "profwise-redis:kind": "manual-backup"})
     snapshot = wait_available(client, name, timeout, interval, progress, sleep)
     exported = export(client, name, export_bucket) if export_bucket else None
-    pruned = prune(client, group_id, label, keep_days, now(), keep=name)
-    return SnapshotBackup(name, snapshot["SnapshotStatus"], pruned, exported)
+    problem = clock_problem(started, aws_clock)
+    pruned = [] if problem else prune(client, group_id, label, keep_days, now(), keep=name)
+    return SnapshotBackup(name, snapshot["SnapshotStatus"], pruned, exported, [problem] if problem else [])
 
 
 def restore_steps(stack: str, snapshot: str) -> list[str]:

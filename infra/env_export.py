@@ -1,17 +1,14 @@
 """The backend's `.env` from the stack outputs (`app_env`), as dotenv or JSON, secrets masked unless asked.
 
-`--write FILE` always writes the real values (that file is what the app reads) with mode 0600: the content goes to
-a temporary file created 0600 in the same directory (O_EXCL, so never briefly readable by others, whatever the
-umask), is fsynced, then atomically renamed over FILE. An existing dotenv file keeps its other lines and comments;
-only our keys are replaced or appended, so the app's other settings are never lost.
+`--write FILE` always writes the real values (that file is what the app reads) with mode 0600, atomically, and only
+to a regular file (or the one its symlinks lead to); an existing dotenv file keeps every other line byte for byte —
+see `infra.env_file`, which does the writing.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -53,21 +50,6 @@ def render(env: Mapping[str, str], fmt: str) -> str:
     return "".join(f"{k}={quote(v)}\n" for k, v in env.items())
 
 
-def merge_dotenv(existing: str, env: Mapping[str, str]) -> str:
-    """Replace our keys where they are (also `export KEY=`), append the missing ones, keep everything else."""
-    lines, seen = [], set()
-    for line in existing.splitlines():
-        match = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", line)
-        if match and match.group(1) in env:
-            if match.group(1) not in seen:  # a duplicate of our key would shadow the new value in some parsers
-                lines.append(f"{match.group(1)}={quote(env[match.group(1)])}")
-                seen.add(match.group(1))
-            continue
-        lines.append(line)
-    lines += [f"{k}={quote(v)}" for k, v in env.items() if k not in seen]
-    return "\n".join(lines) + "\n"
-
-
 def merge_json(existing: str, env: Mapping[str, str]) -> str:
     try:
         data = json.loads(existing)
@@ -80,21 +62,16 @@ def merge_json(existing: str, env: Mapping[str, str]) -> str:
 
 
 def write_private(path: Path, env: Mapping[str, str], fmt: str) -> Path:
-    existing = path.read_text(encoding="utf-8") if path.exists() else None
+    """Write `env` into FILE (see `infra.env_file`); returns the file written, which a symlink at `path` leads to.
+    Raises env_file.Refused for what it will not write, OSError when writing fails."""
+    from infra import env_file
+
+    target = env_file.resolve(path)
+    existing = env_file.read_existing(target)
     if existing is None:
         text = render(env, fmt)
     else:
-        text = merge_json(existing, env) if fmt == "json" else merge_dotenv(existing, env)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)  # explicit: the mode must not depend on the umask
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return path
+        old = existing[0].decode("utf-8", errors="surrogateescape")  # bytes not UTF-8 are carried through as they are
+        text = merge_json(old, env) if fmt == "json" else env_file.merge_dotenv(old, env, quote)
+    env_file.replace(target, text.encode("utf-8", errors="surrogateescape"), existing[1] if existing else None)
+    return target

@@ -39,7 +39,8 @@ THRESHOLDS = {
     "clients": f"pass < {CLIENTS_WARN:,}, warn < {CLIENTS_LIMIT:,}, fail from {CLIENTS_LIMIT:,}",
     "evicted_keys": "pass when 0 (evictions mean maxmemory is smaller than the working set)",
     "expired_keys": "informational",
-    "persistence": "AOF on (as the stack promises) and last AOF write / RDB save ok (a failed rewrite warns)",
+    "persistence": "AOF on (as the stack promises) and last AOF write / RDB save ok (a failed rewrite warns; a server "
+                   "still loading its data warns)",
     "last_save": "unsaved changes no older than the longest save point (+60 s)",
     "slow_log": "pass when no command was logged as slow",
 }
@@ -144,6 +145,13 @@ def _persistence(info: Mapping[str, Any], settings: Mapping[str, Any], backend: 
         note = "ElastiCache persists with snapshots and replicas: see `python -m infra.cli backup`"
         return [Metric("persistence", "managed", SKIP, THRESHOLDS["persistence"], note),
                 Metric("last_save", "managed", SKIP, THRESHOLDS["last_save"], note)]
+    if str(info.get("loading", 0)) == "1":  # while replaying its AOF, Redis turns it off: INFO says aof_enabled:0
+        done, eta = info.get("loading_loaded_perc", "?"), info.get("loading_eta_seconds", "?")
+        waiting = "unknown until it has loaded"
+        return [Metric("persistence", "loading", WARN, THRESHOLDS["persistence"],
+                       f"the server is still loading its data from disk ({done} % done, about {eta} s left): clients "
+                       "get LOADING errors until it finishes; run health again then"),
+                Metric("last_save", waiting, SKIP, THRESHOLDS["last_save"])]
     aof_on = bool(info.get("aof_enabled"))
     status, detail = evaluate_persistence(info)
     if status == PASS:

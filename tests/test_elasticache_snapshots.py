@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import boto3
 import pytest
@@ -46,18 +46,32 @@ def test_snapshot_names_follow_the_elasticache_rules(label, expected):
 
 
 def test_take_creates_waits_and_prunes_only_our_old_snapshots(elasticache_api):
+    """The real clock (retention checks it against AWS's); moto dates every snapshot now, so age comes from names."""
     client = elasticache_api
-    for name in ("prod-20250101-000000", "prod-20250301-000000", "prod-20250309-000000", "someone-elses", "prod"):
+    now = datetime.now(timezone.utc)
+    old, older, recent = (snaps.snapshot_name("prod", now - timedelta(days=d)) for d in (9, 70, 1))
+    for name in (old, older, recent, "someone-elses", "prod"):
         client.create_snapshot(ReplicationGroupId=GROUP, SnapshotName=name)
     messages: list[str] = []
-    result = snaps.take(client, GROUP, "prod", 7, progress=messages.append, now=lambda: NOW, sleep=lambda _: None)
-    assert result.name == "prod-20250310-120000" and result.status == "available"
-    assert sorted(result.pruned) == ["prod-20250101-000000", "prod-20250301-000000"]
+    result = snaps.take(client, GROUP, "prod", 7, progress=messages.append, sleep=lambda _: None)
+    assert result.name.startswith("prod-") and result.status == "available" and result.warnings == []
+    assert sorted(result.pruned) == sorted([old, older])
     left = {s["SnapshotName"] for s in snaps.manual_snapshots(client, GROUP)}
-    assert left == {"prod-20250309-000000", "someone-elses", "prod", result.name}
+    assert left == {recent, "someone-elses", "prod", result.name}
     assert any("available" in m for m in messages)
     tags = client.list_tags_for_resource(ResourceName=snaps.describe(client, result.name)["ARN"])["TagList"]
     assert {"Key": "profwise-redis:stack", "Value": "prod"} in tags
+
+
+def test_a_clock_in_2099_prunes_no_snapshot(elasticache_api):
+    """The names say every snapshot is decades old; AWS's clock (the response's Date) says this machine is wrong."""
+    client = elasticache_api
+    client.create_snapshot(ReplicationGroupId=GROUP, SnapshotName="prod-20250101-000000")
+    result = snaps.take(client, GROUP, "prod", 7, now=lambda: datetime(2099, 1, 1, tzinfo=timezone.utc),
+                        sleep=lambda _: None)
+    assert result.name == "prod-20990101-000000" and result.pruned == []
+    assert "retention skipped" in result.warnings[0]
+    assert "prod-20250101-000000" in {s["SnapshotName"] for s in snaps.manual_snapshots(client, GROUP)}
 
 
 def test_waiting_reports_progress_and_gives_up_at_the_bound():

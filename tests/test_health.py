@@ -6,9 +6,11 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
+import redis
 
 from infra import health
 from ops_support import outputs_for, run_cli, write_outputs
@@ -125,6 +127,45 @@ def test_health_reads_the_right_figures_from_a_real_server(dev_servers, dev_run,
     assert data["slowest"][0]["command"].startswith("EVAL") and data["slowest"][0]["duration_ms"] > 10
 
 
+def restart_loading(server, password: str, key_load_delay_us: int) -> None:
+    """Restart `server` so it takes a while to load its AOF (Redis's own `key-load-delay` test knob, per key), and
+    return once it answers INFO while still loading — `RedisServer.start` would wait for the load to finish."""
+    server.stop()
+    with open(server.log_path, "ab") as log:
+        server.process = subprocess.Popen([*server.command, "--key-load-delay", str(key_load_delay_us),
+                                           "--loading-process-events-interval-bytes", "1024"],
+                                          cwd=server.workdir, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            if server.client(password).info("persistence")["loading"] == 1:
+                return
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    raise AssertionError(f"the server did not start loading:\n{server.log_tail()}")
+
+
+def test_a_server_still_loading_its_aof_is_reported_as_loading_not_aof_off(dev_servers, dev_run, tmp_path):
+    start, password = dev_servers
+    server = start("loading")
+    client = server.client(password)
+    client.mset({f"k{i}": "v" * 50 for i in range(20_000)})
+    client.bgrewriteaof()  # the keys go into the AOF's RDB base, which key-load-delay slows down (maybe scheduled
+    while True:  # after the rewrite that creates the first base at start-up: wait for both)
+        state = client.info("persistence")
+        if not state["aof_rewrite_in_progress"] and not state["aof_rewrite_scheduled"]:
+            break
+        time.sleep(0.05)
+    restart_loading(server, password, key_load_delay_us=1000)  # 20,000 keys: ~20 s of loading, far longer than the test
+    outputs = write_outputs(tmp_path / "outputs.json", outputs_for(server, password, dev_run))
+    done = run_cli("health", "--outputs", outputs, "--json")
+    persistence = next(m for m in json.loads(done.stdout)["metrics"] if m["name"] == "persistence")
+    assert server.client(password).info("persistence")["loading"] == 1, "still loading when health read it"
+    assert persistence["value"] == "loading" and persistence["status"] == "warn", persistence
+    assert "still loading its data from disk" in persistence["detail"] and "AOF is off" not in done.stdout
+    assert done.returncode == 0, done.stderr
+
+
 def test_watch_refreshes_until_interrupted(dev_servers, dev_run, tmp_path):
     start, password = dev_servers
     server = start("watch")
@@ -132,10 +173,13 @@ def test_watch_refreshes_until_interrupted(dev_servers, dev_run, tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "infra.cli", "health", "--outputs", outputs, "--json",
                                 "--watch", "0.2"], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
-    time.sleep(2.5)
+    guard = threading.Timer(60, process.kill)  # a CLI that never reports must not hang the suite
+    guard.start()
+    seen = [process.stdout.readline() for _ in range(3)]  # three reports (JSON Lines), however slow the machine
+    guard.cancel()
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=10)
-    reports = [json.loads(line) for line in out.splitlines()]
+    reports = [json.loads(line) for line in seen + out.splitlines()]
     assert len(reports) >= 3 and all(r["status"] == "pass" for r in reports), err
     assert process.returncode == 0
     assert "Traceback" not in err

@@ -95,8 +95,8 @@ def test_tls_with_a_private_ca(dev_run, dev_outputs, tmp_path, tls_files):
     (("--plane", "everything"), {}, "invalid choice"),
     ((), {"host": "h", "port": 1, "password": "[secret]"}, "--show-secrets"),
     ((), {"host": "h", "port": 1}, "lack password"),
-    ((), {"host": "h", "port": "six", "password": "x" * 20}, "invalid literal"),
-    ((), {"host": "h", "port": 1, "password": "x" * 20, "tls": "yes"}, "tls output must be true or false"),
+    ((), {"host": "h", "port": "six", "password": "x" * 20}, "port must be a whole number from 1 to 65,535"),
+    ((), {"host": "h", "port": 1, "password": "x" * 20, "tls": "yes"}, "tls must be true or false"),
 ])
 def test_bad_usage_exits_2(args, outputs, message):
     done = verify_cli(*args, "--outputs", "-", outputs=outputs)

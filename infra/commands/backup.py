@@ -11,11 +11,16 @@ from typing import Any
 import redis
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra import backup, contract, elasticache_snapshots, table
-from infra.cli_support import UsageError, add_connection_options, add_outputs_source, read_outputs, target_from
+from infra import backup, cli_options, contract, elasticache_snapshots, table
+from infra.cli_support import (INTERRUPTED, UsageError, add_connection_options, add_outputs_source, read_outputs,
+                               target_from)
 from infra.verify import scrub
 
 DEFAULT_KEEP_DAYS = 7  # the guide's retention
+MAX_KEEP_DAYS = 36_500  # a century: beyond it the date arithmetic of retention overflows, and nobody means it
+NOT_WRITTEN = "no backup was written (its partial file was removed) and nothing was pruned"
+ELASTICACHE_INTERRUPTED = ("a snapshot already requested continues on AWS (see `aws elasticache describe-snapshots`); "
+                           "retention may have stopped part-way")
 
 
 def progress(message: str) -> None:
@@ -53,7 +58,7 @@ def _elasticache(args: argparse.Namespace, outputs: dict) -> dict:
                                         export_bucket=args.export_bucket, timeout=args.wait_timeout,
                                         interval=args.poll, progress=progress)
     return {"backend": "elasticache", "snapshot": result.name, "status": result.status,
-            "exported_to": result.exported_to, "pruned": result.pruned}
+            "exported_to": result.exported_to, "pruned": result.pruned, "warnings": result.warnings}
 
 
 def _local(args: argparse.Namespace, outputs: dict) -> dict:
@@ -62,8 +67,10 @@ def _local(args: argparse.Namespace, outputs: dict) -> dict:
     target = target_from(args, outputs)
     dest = Path(args.dest) if args.dest else Path("backups") / _label(args)
     result = backup.take(target, dest, _label(args), args.keep_days, progress=progress)
+    kept = result.retention
     return {"backend": outputs.get(contract.BACKEND, "docker"), "file": str(result.path),
-            "manifest": result.manifest, "pruned": result.pruned}
+            "manifest": result.manifest, "pruned": kept.pruned, "warnings": kept.warnings,
+            "prune_errors": kept.errors, "interrupted": kept.interrupted}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,9 +85,28 @@ def run(args: argparse.Namespace) -> int:
             ClientError) as error:
         print(scrub(f"error: backup failed, nothing was pruned: {error_text(error)}", password), file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        said = NOT_WRITTEN if outputs.get(contract.BACKEND) != "elasticache" else ELASTICACHE_INTERRUPTED
+        print(f"backup interrupted (Ctrl-C): {said}", file=sys.stderr)
+        return INTERRUPTED
+    _print(args, report)
+    for warning in report.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
+    if report.get("interrupted"):
+        print(f"backup interrupted (Ctrl-C) after {report['file']} was complete: retention stopped "
+              f"({len(report['pruned'])} pruned before it); the next backup prunes the rest", file=sys.stderr)
+        return INTERRUPTED
+    if report.get("prune_errors"):
+        print(f"error: the backup {report['file']} is complete, but retention failed: "
+              + "; ".join(report["prune_errors"]), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print(args: argparse.Namespace, report: dict) -> None:
     if args.json:
         print(json.dumps(report, indent=2))
-        return 0
+        return
     if "manifest" in report:
         m = report["manifest"]
         print(table.pairs([("backup", report["file"]), ("created", m["created_at"]), ("size", f"{m['size']:,} bytes"),
@@ -91,14 +117,6 @@ def run(args: argparse.Namespace) -> int:
                            ("exported to", report["exported_to"] or "-")]))
     print(f"pruned {len(report['pruned'])} older backup(s)" + (": " + ", ".join(report["pruned"])
                                                                  if report["pruned"] else ""))
-    return 0
-
-
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more days")
-    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -108,13 +126,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_outputs_source(parser)
     parser.add_argument("--dest", help="directory for local backups (default backups/<stack>)")
     parser.add_argument("--label", help="name prefix of the backups (default: the stack name)")
-    parser.add_argument("--keep-days", type=_non_negative, default=DEFAULT_KEEP_DAYS,
-                        help="delete this label's backups older than N days, after the new one checks out "
-                        f"(default {DEFAULT_KEEP_DAYS})")
+    parser.add_argument("--keep-days", type=cli_options.whole(0, MAX_KEEP_DAYS, "days"), default=DEFAULT_KEEP_DAYS,
+                        help="delete this label's backups older than N days (0 to 36500), after the new one checks "
+                        f"out; the newest one before it is always kept (default {DEFAULT_KEEP_DAYS})")
     parser.add_argument("--export-bucket", help="ElastiCache: also copy the snapshot to this S3 bucket")
-    parser.add_argument("--wait-timeout", type=float, default=3600, help="ElastiCache: seconds to wait for the "
-                        "snapshot (default 3600)")
-    parser.add_argument("--poll", type=float, default=15, help="ElastiCache: seconds between status checks")
+    parser.add_argument("--wait-timeout", type=cli_options.seconds(0, 86_400), default=3600,
+                        help="ElastiCache: seconds to wait for the snapshot (default 3600, at most 86400)")
+    parser.add_argument("--poll", type=cli_options.seconds(0, 3600), default=15,
+                        help="ElastiCache: seconds between status checks (default 15)")
     add_connection_options(parser, timeout=30.0)
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, interrupted="no backup was written and nothing was pruned")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -17,12 +18,17 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise UsageError(str(error)) from None
     if args.write:
+        from infra.env_file import Refused
+
         try:
             path = env_export.write_private(Path(args.write), env, fmt)
+        except Refused as refused:
+            raise UsageError(f"env --write: {refused}") from None
         except (OSError, ValueError) as error:
             print(f"error: cannot write {args.write}: {error}", file=sys.stderr)
             return 1
-        print(f"wrote {len(env)} variables to {path} (mode 0600)")
+        shown = args.write if Path(os.path.abspath(args.write)) == path else f"{path}, through {args.write}"
+        print(f"wrote {len(env)} variables to {shown} (mode 0600)")
         return 0
     print(env_export.render(env if args.show_secrets else env_export.masked(env), fmt), end="")
     if not args.show_secrets:
@@ -36,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=("dotenv", "json"), default="dotenv", help="output format")
     parser.add_argument("--json", action="store_true", help="same as --format json")
     parser.add_argument("--show-secrets", action="store_true", help="print the password instead of masking it")
-    parser.add_argument("--write", metavar="FILE", help="write the real values to FILE with mode 0600 (other "
-                        "lines of an existing file are kept)")
-    parser.set_defaults(func=run)
+    parser.add_argument("--write", metavar="FILE", help="write the real values to FILE with mode 0600 (a regular "
+                        "file, or the one its symlinks lead to; every other line of an existing file is kept)")
+    parser.set_defaults(func=run, interrupted="the file is unchanged or completely written (it is replaced by an "
+                        "atomic rename)")

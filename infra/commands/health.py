@@ -10,8 +10,8 @@ from datetime import datetime
 
 import redis
 
-from infra import contract, health, table
-from infra.cli_support import add_connection_options, add_outputs_source, read_outputs, target_from
+from infra import cli_options, contract, health, table
+from infra.cli_support import INTERRUPTED, add_connection_options, add_outputs_source, read_outputs, target_from
 from infra.verify import FAIL, scrub
 
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     target = target_from(args, outputs)
     client = target.client(target.password)
     settings, backend = outputs.get(contract.SETTINGS) or {}, outputs.get(contract.BACKEND, "docker")
-    code = 0
+    code: int | None = None  # no report yet
     try:
         while True:
             try:
@@ -54,14 +54,10 @@ def run(args: argparse.Namespace) -> int:
                 return code
             time.sleep(args.watch)
     except KeyboardInterrupt:
-        return code  # the last report's verdict
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
-    return value
+        if code is None:  # stopped before any verdict: not a pass
+            print("health interrupted (Ctrl-C) before its first report: no verdict", file=sys.stderr)
+            return INTERRUPTED
+        return code  # --watch ends with Ctrl-C: the last report's verdict
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,7 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                             description="Exit 1 when a metric fails. " + "; ".join(
                                 f"{k}: {v}" for k, v in health.THRESHOLDS.items()))
     add_outputs_source(parser)
-    parser.add_argument("--watch", type=_positive, metavar="SECONDS", help="refresh every SECONDS until Ctrl-C")
+    parser.add_argument("--watch", type=cli_options.seconds(0, 3600), metavar="SECONDS",
+                        help="refresh every SECONDS (at most 3600) until Ctrl-C, then exit with the last verdict")
     add_connection_options(parser)
     parser.add_argument("--json", action="store_true", help="print a machine-readable report (JSON Lines)")
     parser.set_defaults(func=run)

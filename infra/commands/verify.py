@@ -9,18 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from infra import verify, verify_report
+from infra import cli_options, verify, verify_report
 from infra.cli_support import UsageError, add_connection_options, add_outputs_source, check_ca_cert, read_outputs
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value <= 3600:
-        raise argparse.ArgumentTypeError(f"{text} is out of range: use 0 to 3600 seconds")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,8 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_outputs_source(parser)
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     add_connection_options(parser)
-    parser.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS",
+    parser.add_argument("--wait", type=cli_options.seconds(0, 3600, low_open=False), default=0.0, metavar="SECONDS",
                         help="keep retrying an endpoint that is still starting, with backoff, this long (default 0)")
     parser.add_argument("--plane", choices=("all", "data", "control"), default="all",
                         help="data: the Redis endpoint; control: the AWS API (elasticache); all: both (default)")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, interrupted="verify only reads; its round-trip test key, if one was written, "
+                        "expires on its own")
