@@ -17,21 +17,26 @@ def _range_text(low: float, high: float, unit: str, low_open: bool) -> str:
     return f"use more than {low:g} and at most {high:g} {unit}" if low_open else f"use {low:g} to {high:g} {unit}"
 
 
-def seconds(low: float = 0.0, high: float = 3600.0, *, low_open: bool = True) -> Callable[[str], float]:
-    """A finite number of seconds in (low, high] (or [low, high] with low_open=False)."""
+def number(low: float, high: float, unit: str, *, low_open: bool = False) -> Callable[[str], float]:
+    """A finite number of `unit` in [low, high] (or (low, high] with low_open=True)."""
 
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}") from None
         inside = (low < value if low_open else low <= value) and value <= high
         if not math.isfinite(value) or not inside:
-            raise argparse.ArgumentTypeError(f"{text} is out of range: {_range_text(low, high, 'seconds', low_open)}")
+            raise argparse.ArgumentTypeError(f"{text} is out of range: {_range_text(low, high, unit, low_open)}")
         return value
 
-    parse.__name__ = "seconds"  # argparse names the type in its own messages
+    parse.__name__ = unit  # argparse names the type in its own messages
     return parse
+
+
+def seconds(low: float = 0.0, high: float = 3600.0, *, low_open: bool = True) -> Callable[[str], float]:
+    """A finite number of seconds in (low, high] (or [low, high] with low_open=False)."""
+    return number(low, high, "seconds", low_open=low_open)
 
 
 def whole(low: int, high: int, unit: str) -> Callable[[str], int]:

@@ -16,7 +16,7 @@ from infra import contract
 
 SECRET_KEYS = ("REDIS_PASSWORD",)
 MASK = "********"
-_SAFE = re.compile(r"^[A-Za-z0-9_./:@+,=-]*$")
+_SAFE = re.compile(r"[A-Za-z0-9_./:@+,=-]*")  # fullmatch: `$` would let a trailing newline through
 
 
 def app_env_from(outputs: Mapping[str, Any]) -> dict[str, str]:
@@ -37,7 +37,7 @@ def masked(env: Mapping[str, str]) -> dict[str, str]:
 def quote(value: str) -> str:
     """Unquoted when plain; else single quotes, which dotenv (Python, Node) and Compose read literally (no `$`
     expansion, `#` kept); a value holding a single quote gets double quotes with escapes."""
-    if _SAFE.match(value):
+    if _SAFE.fullmatch(value):
         return value
     if "'" not in value:
         return f"'{value}'"

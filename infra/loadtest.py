@@ -32,7 +32,7 @@ from infra.loadtest_result import Result, judge, result
 from infra.loadtest_worker import WorkerSpec, main as worker_main
 from infra.verify import Target, scrub
 
-__all__ = ["Cleanup", "Interrupted", "LoadTestError", "Plan", "Result", "judge", "problems", "run"]
+__all__ = ["Cleanup", "Interrupted", "LoadTestError", "Plan", "Result", "judge", "run"]
 
 WATCH_INTERVAL = 1.0  # seconds between INFO stats reads for evictions during the run
 
@@ -59,22 +59,6 @@ class Plan:
 
     def worker_count(self) -> int:
         return max(1, min(self.workers or (os.cpu_count() or 1), self.connections))
-
-
-def problems(plan: Plan) -> list[str]:
-    """Bad options, each naming the flag and the fix (checked before anything connects)."""
-    rules = [
-        (1 <= plan.connections <= 50_000, "--connections must be between 1 and 50000"),
-        (0 < plan.seconds <= 3600, "--seconds must be above 0 and at most 3600"),
-        (0 <= plan.warmup <= 600, "--warmup must be between 0 and 600 seconds"),
-        (0 <= plan.set_ratio <= 1, "--set-ratio must be between 0 and 1 (0.1 = 10 % SETs)"),
-        (1 <= plan.keys <= 1_000_000, "--keys must be between 1 and 1000000"),
-        (1 <= plan.value_bytes <= 1_048_576, "--value-bytes must be between 1 and 1048576"),
-        (1 <= plan.ttl <= 86_400, "--ttl must be between 1 and 86400 seconds"),
-        (0 <= plan.workers <= 256, "--workers must be between 0 (one per core) and 256"),
-        (plan.p99_ms > 0, "--p99-ms must be above 0"),
-    ]
-    return [message for ok, message in rules if not ok]
 
 
 def _connect(target: Target) -> tuple[Any, dict[str, Any]]:

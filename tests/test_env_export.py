@@ -32,6 +32,7 @@ def outputs(dev_run, tmp_path):
     ("a$b#c", "'a$b#c'"),  # single quotes: no $-expansion, # is not a comment
     ("it's", '"it\'s"'),
     ('q"uote\\', "'q\"uote\\'"),
+    ("host\n", "'host\n'"),  # a trailing newline is not "plain": unquoted it would end the line
 ])
 def test_values_are_quoted_only_when_needed(value, rendered):
     assert env_export.quote(value) == rendered

@@ -81,10 +81,15 @@ def test_tls_endpoint_with_a_private_ca(dev_run, tls_files, tmp_path):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (("--connections", "0"), "--connections must be between 1"),
-    (("--set-ratio", "1.5"), "--set-ratio must be between 0 and 1"),
-    (("--seconds", "0"), "--seconds must be above 0"),
-    (("--p99-ms", "-1"), "--p99-ms must be above 0"),
+    (("--connections", "0"), "argument --connections/-n: 0 is out of range: use 1 to 50000 connections"),
+    (("--set-ratio", "1.5"), "argument --set-ratio: 1.5 is out of range: use 0 to 1"),
+    (("--set-ratio", "nan"), "argument --set-ratio: nan is out of range"),
+    (("--seconds", "0"), "argument --seconds: 0 is out of range: use more than 0"),
+    (("--seconds", "inf"), "argument --seconds: inf is out of range"),
+    (("--p99-ms", "-1"), "argument --p99-ms: -1 is out of range: use more than 0"),
+    (("--p99-ms", "inf"), "argument --p99-ms: inf is out of range"),
+    (("--keys", "1e3"), "argument --keys: '1e3' is not a whole number of keys"),
+    (("--workers", "257"), "argument --workers: 257 is out of range"),
 ])
 def test_bad_options_exit_2_naming_the_flag(args, fragment):
     done = run_cli("loadtest", *args, "--outputs", "-", stdin=stdin_for(1, "x" * 20))

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from infra import cli_options
 from infra.cli_support import UsageError, add_connection_options, add_outputs_source, target_from
 
 
@@ -69,9 +70,6 @@ def run(args: argparse.Namespace) -> int:
     plan = loadtest.Plan(connections=args.connections, seconds=args.seconds, warmup=args.warmup,
                          set_ratio=args.set_ratio, keys=args.keys, value_bytes=args.value_bytes, ttl=args.ttl,
                          workers=args.workers, p99_ms=args.p99_ms)
-    bad = loadtest.problems(plan)
-    if bad:
-        raise UsageError("; ".join(bad))
     target = target_from(args)  # --timeout bounds every connect and reply; --ca-cert verifies a private CA
     if args.remove_keys:
         return _remove_keys(target, args)
@@ -126,17 +124,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                             "some SET with TTL) under a throwaway key prefix that is removed afterwards. "
                             "Exit 0 pass, 1 fail, 2 bad usage.")
     add_outputs_source(parser)
-    parser.add_argument("--connections", "-n", type=int, default=1000,
+    # Bounds live here, once: argparse refuses a value outside them (nan and inf included) before anything connects.
+    parser.add_argument("--connections", "-n", type=cli_options.whole(1, 50_000, "connections"), default=1000,
                         help="concurrent connections, one per simulated user (default 1000, the guide's target)")
-    parser.add_argument("--seconds", type=float, default=30.0, help="measured duration (default 30)")
-    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of load before measuring (default 1)")
-    parser.add_argument("--p99-ms", type=float, default=50.0,
+    parser.add_argument("--seconds", type=cli_options.seconds(0, 3600), default=30.0,
+                        help="measured duration (default 30)")
+    parser.add_argument("--warmup", type=cli_options.seconds(0, 600, low_open=False), default=1.0,
+                        help="seconds of load before measuring (default 1)")
+    parser.add_argument("--p99-ms", type=cli_options.number(0, 60_000, "ms", low_open=True), default=50.0,
                         help="pass when p99 latency is at most this many ms and nothing failed (default 50)")
-    parser.add_argument("--set-ratio", type=float, default=0.1, help="share of SETs in the mix (default 0.1)")
-    parser.add_argument("--keys", type=int, default=10_000, help="distinct test keys (default 10000)")
-    parser.add_argument("--value-bytes", type=int, default=512, help="size of each value (default 512)")
-    parser.add_argument("--ttl", type=int, default=300, help="TTL of every test key in seconds (default 300)")
-    parser.add_argument("--workers", type=int, default=0,
+    parser.add_argument("--set-ratio", type=cli_options.number(0, 1, "(a share of the commands)"), default=0.1,
+                        help="share of SETs in the mix (default 0.1)")
+    parser.add_argument("--keys", type=cli_options.whole(1, 1_000_000, "keys"), default=10_000,
+                        help="distinct test keys (default 10000)")
+    parser.add_argument("--value-bytes", type=cli_options.whole(1, 1_048_576, "bytes"), default=512,
+                        help="size of each value (default 512)")
+    parser.add_argument("--ttl", type=cli_options.whole(1, 86_400, "seconds"), default=300,
+                        help="TTL of every test key in seconds (default 300)")
+    parser.add_argument("--workers", type=cli_options.whole(0, 256, "workers"), default=0,
                         help="load-generator processes (default 0: one per CPU core)")
     add_connection_options(parser)  # --timeout: a connect or reply slower than this counts as an error; --ca-cert
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
