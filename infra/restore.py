@@ -99,8 +99,8 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
     probe_version(client, summary.version, state.version)
     tally, watch = Tally(), write_guard.Watch(client, state)
 
-    def no_evictions(so_far: Tally) -> None:
-        evicted = watch.evicted()
+    def no_evictions(so_far: Tally, stats: Any) -> None:
+        evicted = watch.evicted(stats if isinstance(stats, bytes) else None)
         if evicted:
             raise ReplayError(f"the target evicted {evicted:,} keys (maxmemory "
                               f"{state.maxmemory / write_guard.MIB:.0f} MiB, policy {state.policy}): keys were lost, "
@@ -109,7 +109,7 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
     try:
         with rdb.mapped(path) as data:
             replay(target, data, replace=force, tally=tally, after_batch=no_evictions, progress=progress,
-                   now_ms=now_ms)
+                   now_ms=now_ms, probe=write_guard.Watch.PROBE)
     except KeyboardInterrupt:
         raise Interrupted(stopped("restore interrupted", tally, summary, state, force)) from None
     except (ReplayError, redis.RedisError, OSError) as error:
