@@ -76,6 +76,6 @@ def records(buf: Buffer, summary: Summary | None = None) -> Iterator[Key | Funct
 def scan(buf: Buffer) -> Summary:
     """Walk the whole file (every value, the checksum) without keeping anything: the backup's completeness check."""
     summary = Summary(version_of(buf))
-    for _ in batches(buf, summary, batch_keys=10_000, batch_bytes=64 << 20):
+    for _ in batches(buf, summary, batch_keys=0):
         pass
     return summary

@@ -39,8 +39,10 @@ def _truncated(at: int, size: int) -> RdbError:
 
 def batches(buf: Buffer, summary: Summary | None = None, batch_keys: int = 1000,
             batch_bytes: int = 1 << 20) -> Generator[Union[list[Entry], Function], None, None]:
-    """Every key (in batches) and function library of `buf`, in file order. The generator holds a view of `buf` until
-    it is exhausted or closed: a caller that may stop early closes it (`contextlib.closing`) before closing an mmap."""
+    """Every key (in batches) and function library of `buf`, in file order; with `batch_keys=0` only the functions
+    (the walk then just checks and summarises: keys are not even sliced out). The generator holds a view of `buf`
+    until it is exhausted or closed: a caller that may stop early closes it (`contextlib.closing`) before closing an
+    mmap."""
     version = version_of(buf)
     summary = summary if summary is not None else Summary(version)
     if isinstance(buf, memoryview):  # slices must be bytes (keys are compared and hashed)
@@ -50,7 +52,8 @@ def batches(buf: Buffer, summary: Summary | None = None, batch_keys: int = 1000,
     per_type = [0] * 256
     releasable = isinstance(buf, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED")
     released, release_at = 0, RELEASE + RELEASE_LAG if releasable else size + 1
-    keys = value_bytes = elements = largest = db_keys = batch_size = 0
+    keys = value_bytes = elements = largest = db_keys = batch_size = key_start = key_end = 0
+    collect = batch_keys > 0
     batch: list[Entry] = []
     db, expire, idle, freq, p = 0, None, None, None, 9
     try:
@@ -59,21 +62,22 @@ def batches(buf: Buffer, summary: Summary | None = None, batch_keys: int = 1000,
             p += 1
             if op < SLOT_INFO:  # a key and its value (skip_value refuses unknown and module types)
                 c = view[p]
-                if c < 64:
-                    end = p + 1 + c
-                    if end > size:
+                if c < 64:  # a plain short key: sliced only if kept
+                    key, key_start, key_end = None, p + 1, p + 1 + c
+                    if key_end > size:
                         raise _truncated(p, size)
-                    key, p = buf[p + 1:end], end
+                    p = key_end
                 else:
                     reader.pos = p
                     key, p = reader.string(), reader.pos
+                    c = len(key)
                 start = p
                 if op in _ONE_STRING:
-                    c = view[p]
-                    if c < 64:
-                        loaded, p = c, p + 1 + c
-                    elif c < 128:
-                        loaded = ((c & 63) << 8) | view[p + 1]
+                    c2 = view[p]
+                    if c2 < 64:
+                        loaded, p = c2, p + 1 + c2
+                    elif c2 < 128:
+                        loaded = ((c2 & 63) << 8) | view[p + 1]
                         p += 2 + loaded
                     else:
                         reader.pos = p
@@ -88,17 +92,18 @@ def batches(buf: Buffer, summary: Summary | None = None, batch_keys: int = 1000,
                 keys += 1
                 db_keys += 1
                 per_type[op] += 1
-                value_bytes += len(key) + loaded
+                value_bytes += c + loaded
                 elements += found
                 if p - start > largest:
                     largest = p - start
-                batch.append((db, key, op, start, p, expire, idle, freq))
+                if collect:
+                    batch.append((db, buf[key_start:key_end] if key is None else key, op, start, p, expire, idle,
+                                  freq))
+                    batch_size += p - start
+                    if len(batch) >= batch_keys or batch_size >= batch_bytes:
+                        yield batch
+                        batch, batch_size = [], 0
                 expire = idle = freq = None
-                batch_size += p - start
-                if len(batch) < batch_keys and batch_size < batch_bytes:
-                    continue
-                yield batch
-                batch, batch_size = [], 0
                 if p > release_at:
                     upto = (p - RELEASE_LAG) // mmap.PAGESIZE * mmap.PAGESIZE
                     buf.madvise(mmap.MADV_DONTNEED, released, upto - released)  # type: ignore[union-attr]
