@@ -30,7 +30,7 @@ _I64, _I32, _U64 = struct.Struct("<q"), struct.Struct("<i"), struct.Struct("<Q")
 # An mmap's pages the walk has passed are dropped from this process every RELEASE bytes (MADV_DONTNEED on a read-only
 # file mapping: touched again, they are re-read from the page cache), so its resident memory does not grow with the
 # file. The lag keeps the keys a consumer is still encoding (restore's batches in flight) mapped.
-RELEASE, RELEASE_LAG = 32 << 20, 8 << 20
+RELEASE, RELEASE_LAG = 8 << 20, 2 << 20
 
 
 def _truncated(at: int, size: int) -> RdbError:
@@ -183,13 +183,24 @@ def _check_tail(buf: Buffer, p: int, version: int, summary: Summary) -> None:
             raise RdbError(f"truncated: needs 8 bytes at offset {p}, the file has {size}")
         stored = _U64.unpack_from(buf, p)[0]
         if stored:
-            with memoryview(buf) as view, view[:p] as head:
-                if crc64(head) != stored:
-                    raise RdbError("the RDB checksum does not match its content: the file is corrupted")
+            if _crc_of(buf, p) != stored:
+                raise RdbError("the RDB checksum does not match its content: the file is corrupted")
             summary.checksum = "ok"
         p += 8
     if p != size:
         raise RdbError(f"{size - p} unexpected bytes after the end of the snapshot")
+
+
+def _crc_of(buf: Buffer, end: int) -> int:
+    """CRC64 of `buf[:end]`, RELEASE bytes at a time; an mmap's pages are dropped behind it as during the walk."""
+    crc, releasable = 0, isinstance(buf, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED")
+    with memoryview(buf) as view:
+        for start in range(0, end, RELEASE):
+            with view[start:min(start + RELEASE, end)] as chunk:
+                crc = crc64(chunk, crc)
+            if releasable:
+                buf.madvise(mmap.MADV_DONTNEED, start, min(RELEASE, end - start))  # type: ignore[union-attr]
+    return crc
 
 
 def entries(buf: Buffer, summary: Summary | None = None) -> Generator[Union[Entry, Function], None, None]:
