@@ -6,7 +6,7 @@ and alternating the order, three things run against fresh servers of the dev con
 - **native**: `redis-server` booting that RDB as its dump.rdb with AOF off, timed from spawn until INFO says
   `loading:0` (what the issue calls Redis's native RDB load);
 - **restore**: the whole `python -m infra.cli restore FILE --yes` process into an empty server with AOF on, timed from
-  spawn to exit — checks, replay and the awaited final AOF rewrite — with its peak RSS (`wait4`);
+  spawn to exit — checks, replay and the awaited final AOF rewrite — with its peak RSS (its own VmHWM);
 - **floor**: the same RESTORE commands encoded beforehand and sent down one bare socket (window of 8 batches), then
   one BGREWRITEAOF awaited: the server's own share, which no RESTORE-based client can go below.
 At 3M keys maxmemory is raised to hold the data (the shipped 512 MB cannot); everything else is the shipped config.
@@ -28,13 +28,13 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from bench import restore_data
-from bench.harness import PY, REPO_ROOT, start_server
+from bench.harness import PY, start_server
 from bench.stats import Figure, Goal, Row, ratios
 from infra import backup, rdb, redis_conf
 from infra.redis_settings import RedisSettings
 from infra.restore_wire import encode
 from infra.verify import Target
-from ops_support import outputs_for, write_outputs
+from ops_support import outputs_for, run_measured, write_outputs
 from redis_server import RedisServer
 
 MIB = 2**20
@@ -100,15 +100,10 @@ def restore_cli(tmp: Path, path: Path, password: str, maxmemory: str, keys: int)
     try:
         outputs = write_outputs(tmp / "target-outputs.json", outputs_for(target, password))
         command = [PY, "-m", "infra.cli", "restore", "--outputs", outputs, str(path), "--yes", "--timeout", "600"]
-        started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        if process.returncode != 0 or target.client(password).dbsize() != keys:
-            raise RuntimeError(f"restore exited {process.returncode}: {stderr.strip()[-300:]}")
-        return seconds, usage.ru_maxrss / 1024
+        seconds, code, stderr, peak = run_measured(command)
+        if code != 0 or target.client(password).dbsize() != keys:
+            raise RuntimeError(f"restore exited {code}: {stderr.strip()[-300:]}")
+        return seconds, peak
     finally:
         target.kill()
 
