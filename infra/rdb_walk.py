@@ -29,7 +29,7 @@ _ONE_STRING = frozenset(ONE_BLOB_TYPES | {0})
 _I64, _I32, _U64 = struct.Struct("<q"), struct.Struct("<i"), struct.Struct("<Q")
 # An mmap's pages the walk has passed are dropped from this process every RELEASE bytes (MADV_DONTNEED on a read-only
 # file mapping: touched again, they are re-read from the page cache), so its resident memory does not grow with the
-# file. The lag keeps the keys a consumer is still encoding (restore's batches in flight) mapped.
+# file. The lag keeps the batch a consumer is encoding mapped (a dropped page touched again only costs a re-read).
 RELEASE, RELEASE_LAG = 8 << 20, 2 << 20
 
 
