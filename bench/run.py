@@ -1,9 +1,9 @@
 """`make bench` (`python -m bench.run`): our code against the practical limits on this machine, side by side.
 
-Runs the four comparisons in `bench.sections`, prints one table of ratios and writes it, with the machine it ran on,
-to `bench/results/latest.md` (and into README.md's Performance section, between its bench markers) and every raw
-sample to `bench/results/latest.json`. Not a test: nothing here fails a build; the goals are shown met or not met,
-to be read (on a quiet machine) and acted on.
+Runs the four comparisons in `bench.sections` and the restore one in `bench.restore_bench`, prints one table of
+ratios and writes it, with the machine it ran on, to `bench/results/latest.md` (and into README.md's Performance
+section, between its bench markers) and every raw sample to `bench/results/latest.json`. Not a test: nothing here
+fails a build; the goals are shown met or not met, to be read (on a quiet machine) and acted on.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import sections
+from bench import restore_bench, sections
 from bench.harness import REPO_ROOT, machine, need
 from bench.stats import Row, markdown_table
 
 RESULTS = REPO_ROOT / "bench" / "results"
-SECTIONS = ("verify", "program", "config", "capacity")
+SECTIONS = ("verify", "program", "config", "capacity", "restore")
 README_START, README_END = "<!-- bench-results:start -->", "<!-- bench-results:end -->"
 
 
@@ -44,10 +44,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per loadtest run (default 5)")
     parser.add_argument("--requests", type=int, default=100_000,
                         help="redis-benchmark requests per config test (100000)")
+    parser.add_argument("--restore-keys", type=_sizes, default=(300_000,),
+                        help="restore comparison sizes, comma-separated (default 300000; add 3000000 for the large "
+                             "case, ~6 more minutes)")
+    parser.add_argument("--restore-runs", type=int, default=int(os.environ.get("BENCH_RESTORE_RUNS", 3)),
+                        help="runs per restore figure (default 3; BENCH_RESTORE_RUNS)")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md/latest.json go")
     parser.add_argument("--no-readme", action="store_true", help="do not copy the results into README.md")
     return parser.parse_args(argv)
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of key counts") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("key counts must be positive")
+    return sizes
 
 
 def report(rows: list, host: dict[str, str], args: argparse.Namespace, started: float) -> str:
@@ -60,7 +75,8 @@ def report(rows: list, host: dict[str, str], args: argparse.Namespace, started: 
         f"- load average before → after: {host['load_average']} → {host['load_average_after']} "
         "(anything near the core count means other work shared the CPUs: treat ratios as indicative)",
         f"- runs: {args.runs} per start-up figure, {args.load_runs} per throughput figure (after a discarded "
-        f"warm-up); capacity at {args.connections} connections, {args.seconds:g} s per loadtest run",
+        f"warm-up); capacity at {args.connections} connections, {args.seconds:g} s per loadtest run; "
+        f"{args.restore_runs} per restore figure at {', '.join(f'{n:,}' for n in args.restore_keys)} keys",
         "",
         markdown_table(rows),
         "",
@@ -76,6 +92,8 @@ def run_section(name: str, args: argparse.Namespace, tmp: Path) -> list[Row]:
         return sections.program_eval(args.runs)
     if name == "config":
         return sections.config_cost(args.load_runs, tmp, args.requests)
+    if name == "restore":
+        return restore_bench.restore_rows(args.restore_runs, tmp, args.restore_keys)
     return sections.capacity(args.load_runs, tmp, args.connections, args.seconds)
 
 

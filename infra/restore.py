@@ -9,12 +9,12 @@ write — the write guard (`infra.write_guard`) proves the backup fits: role, lo
 the data and the restore's client buffers beside what the target already holds. While replaying, any eviction stops
 it; a stop or a Ctrl-C says how many keys were written, that the AOF was not rewritten, and how to resume or undo.
 Afterwards an AOF rewrite (or, with AOF off, a BGSAVE) is awaited, so the restore is on disk when the command returns.
-`run` keeps these steps in the only safe order; the `restore` command only asks for confirmation and prints.
+`run` keeps these steps (`infra.restore_steps`) in the only safe order; the `restore` command only asks for
+confirmation and prints.
 """
 
 from __future__ import annotations
 
-import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,18 +22,15 @@ from typing import Any, Callable, cast
 
 import redis
 
-from infra import backup_store, rdb, write_guard
+from infra import rdb, write_guard
 from infra.restore_replay import BATCH, ReplayError, Tally, replay
+from infra.restore_steps import (PERSIST_TIMEOUT, POLL_SECONDS, RETRY_SECONDS, RestoreError, check_file, persist,
+                                 probe_version)
 from infra.verify import Target
 
-__all__ = ["BATCH", "Cancelled", "Interrupted", "Plan", "RestoreError", "RestoreResult", "Tally", "check_file",
-           "need_of", "persist", "probe_version", "replay", "run", "stopped"]
-
-PERSIST_TIMEOUT = 600.0
-
-
-class RestoreError(RuntimeError):
-    """The backup is unusable or the target refused it."""
+__all__ = ["BATCH", "PERSIST_TIMEOUT", "POLL_SECONDS", "RETRY_SECONDS", "Cancelled", "Interrupted", "Plan",
+           "RestoreError", "RestoreResult", "Tally", "check_file", "need_of", "persist", "probe_version", "replay",
+           "run", "stopped"]
 
 
 class Cancelled(RestoreError):
@@ -99,8 +96,8 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
     probe_version(client, summary.version, state.version)
     tally, watch = Tally(), write_guard.Watch(client, state)
 
-    def no_evictions(so_far: Tally) -> None:
-        evicted = watch.evicted()
+    def no_evictions(so_far: Tally, stats: Any) -> None:
+        evicted = watch.evicted(stats if isinstance(stats, bytes) else None)
         if evicted:
             raise ReplayError(f"the target evicted {evicted:,} keys (maxmemory "
                               f"{state.maxmemory / write_guard.MIB:.0f} MiB, policy {state.policy}): keys were lost, "
@@ -109,7 +106,7 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
     try:
         with rdb.mapped(path) as data:
             replay(target, data, replace=force, tally=tally, after_batch=no_evictions, progress=progress,
-                   now_ms=now_ms)
+                   now_ms=now_ms, probe=write_guard.Watch.PROBE)
     except KeyboardInterrupt:
         raise Interrupted(stopped("restore interrupted", tally, summary, state, force)) from None
     except (ReplayError, redis.RedisError, OSError) as error:
@@ -141,84 +138,3 @@ def stopped(reason: str, tally: Tally, summary: rdb.Summary, before: write_guard
     persisted = "the AOF was not rewritten" if before.aof_enabled else "no BGSAVE was run (AOF is off)"
     return (f"{reason}; {written}; {persisted}. To resume, fix the cause and run the same restore with "
             f"--force (keys already restored are replaced with the same values); {undo}")
-
-
-def check_file(path: Path, *, use_manifest: bool = True) -> tuple[dict[str, Any] | None, rdb.Summary]:
-    """Refuse a file whose sha256 differs from its manifest, or that is not a complete RDB (every value walked,
-    its CRC64 checked)."""
-    if not path.is_file():
-        raise RestoreError(f"{path} does not exist")
-    manifest = None
-    if use_manifest:
-        try:
-            manifest = backup_store.load_manifest(path)
-        except (FileNotFoundError, ValueError) as error:
-            raise RestoreError(str(error)) from None
-        actual = backup_store.sha256_file(path)
-        if actual != manifest.get("sha256"):
-            raise RestoreError(f"{path.name}: sha256 {actual[:16]}… differs from its manifest "
-                               f"({str(manifest.get('sha256'))[:16]}…): the file is corrupted or was changed; "
-                               "restore another backup")
-    try:
-        with rdb.mapped(path) as data:
-            summary = rdb.scan(data)
-    except rdb.RdbError as error:
-        raise RestoreError(f"{path.name}: {error}") from None
-    if manifest is not None and manifest.get("keys") != summary.keys:
-        raise RestoreError(f"{path.name} holds {summary.keys} keys but its manifest says {manifest.get('keys')}")
-    return manifest, summary
-
-
-def probe_version(client: redis.Redis, version: int, target_version: str) -> None:
-    """RESTORE one tiny string payload carrying the backup's RDB version under a random key (deleted at once, and
-    with a 60 s TTL should the DEL not arrive): the target itself says whether it reads that version."""
-    probe = rdb.Key(0, b"", 0, b"\x01x").payload(version)
-    key = f"profwise:restore-probe:{secrets.token_hex(8)}"
-    try:
-        client.execute_command("RESTORE", key, 60_000, probe)
-    except redis.ResponseError as error:
-        if "payload version" in str(error):
-            raise RestoreError(
-                f"the backup is RDB v{version} (written by {rdb.WRITTEN_BY.get(version, 'a newer Redis')}), which "
-                f"the target (Redis {target_version}) cannot read: restore into a server at least as new as the one "
-                "that was backed up (e.g. set docker.image to that redis:7.x-alpine tag and `make up`)") from None
-        raise RestoreError(f"the target refused RESTORE: {error}") from None
-    finally:
-        client.delete(key)
-
-
-def persist(client: redis.Redis, aof_enabled: bool, timeout: float = PERSIST_TIMEOUT,
-            sleep: Callable[[float], None] = time.sleep) -> str:
-    """Wait until the restored data is on disk: an AOF rewrite (a fresh, fsynced base holding every key), or with
-    AOF off a BGSAVE. Both are in REQUIRED_COMMANDS."""
-    deadline = time.monotonic() + timeout
-    if aof_enabled:
-        while True:
-            try:
-                client.execute_command("BGREWRITEAOF")
-                break
-            except redis.ResponseError as error:  # a rewrite is already running: it may predate our writes
-                if "already in progress" not in str(error) or time.monotonic() > deadline:
-                    raise RestoreError(f"could not rewrite the AOF: {error}") from None
-                sleep(0.2)
-        while True:
-            info = cast(dict[str, Any], client.info("persistence"))
-            if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
-                if info.get("aof_last_bgrewrite_status") != "ok":
-                    raise RestoreError("the AOF rewrite failed; check the server's log and disk space")
-                return "AOF rewritten (the restored keys are in a fsynced AOF base file)"
-            if time.monotonic() > deadline:
-                raise RestoreError(f"the AOF rewrite did not finish within {timeout:.0f}s")
-            sleep(0.1)
-    started = cast(tuple[int, int], client.time())[0]  # server clock: LASTSAVE is in its seconds
-    client.execute_command("BGSAVE", "SCHEDULE")  # SCHEDULE: queued, not refused, if an AOF rewrite is running
-    while True:
-        info = cast(dict[str, Any], client.info("persistence"))
-        if not info.get("rdb_bgsave_in_progress") and info.get("rdb_last_save_time", 0) >= started:
-            break
-        if time.monotonic() > deadline:
-            raise RestoreError(f"BGSAVE did not finish within {timeout:.0f}s")
-        sleep(0.1)
-    if info.get("rdb_last_bgsave_status") != "ok":
-        raise RestoreError("BGSAVE failed; check the server's log and disk space")
-    return "RDB saved (AOF is off on this server: enable it so restores and writes survive a crash)"

@@ -183,13 +183,29 @@ def check(info: Mapping[str, Any], need: Need, selects: Callable[[int], bool]) -
 
 
 class Watch:
-    """Evictions since the write began: any one means the write cost someone's data."""
+    """Evictions since the write began: any one means the write cost someone's data. A writer that pipelines can send
+    PROBE in band, after its own commands, and hand the raw reply to `evicted` (no round trip of its own)."""
+
+    PROBE = ("INFO", "stats")
 
     def __init__(self, client: Any, state: ServerState):
         self.client, self.baseline = client, state.evicted
 
-    def evicted(self) -> int:
-        return int(self.client.info("stats").get("evicted_keys", 0)) - self.baseline
+    def evicted(self, stats: bytes | None = None) -> int:
+        if stats is None:
+            return int(self.client.info("stats").get("evicted_keys", 0)) - self.baseline
+        return info_field(stats, "evicted_keys") - self.baseline
+
+
+def info_field(text: bytes, name: str) -> int:
+    """One integer field of a raw INFO reply (`name:value` lines); 0 when absent."""
+    text = b"\n" + text
+    at = text.find(b"\n" + name.encode() + b":")
+    if at < 0:
+        return 0
+    start = at + len(name) + 2
+    end = text.find(b"\r", start)
+    return int(text[start:end if end >= 0 else len(text)])
 
 
 def selector(target: Any) -> Callable[[int], bool]:

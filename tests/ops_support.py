@@ -173,3 +173,24 @@ def assert_same(expected: State, actual: State) -> None:
             left = pttl - elapsed_ms
             assert abs(got_pttl - left) <= TTL_TOLERANCE_MS and got_pttl > 0, (key, pttl, elapsed_ms, got_pttl)
         assert abs(got_access - access) <= FREQ_TOLERANCE, (key, "access", access, got_access)
+
+
+def run_measured(command: list[str], timeout: float = 900, **kwargs) -> tuple[float, int, str, float]:
+    """(wall seconds, exit code, stderr, peak RSS in MiB) of `command`. The peak is the child's own VmHWM, polled from
+    /proc while it runs: `wait4`'s ru_maxrss would not do, because Linux folds the parent's peak into a child's across
+    fork/vfork + exec (a child of a 200 MB pytest reports >= 200 MB whatever it does)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+    status, peak = Path(f"/proc/{process.pid}/status"), 0
+    deadline = started + timeout
+    while process.poll() is None and time.perf_counter() < deadline:
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
+        except (OSError, ValueError):
+            pass  # exited between poll() and the read
+        time.sleep(0.02)
+    if process.poll() is None:
+        process.kill()
+    _, stderr = process.communicate()
+    return time.perf_counter() - started, process.returncode, stderr.decode(errors="replace"), peak / 1024

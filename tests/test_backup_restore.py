@@ -50,8 +50,9 @@ REWRITTEN = {"aof_rewrite_in_progress": 0, "aof_rewrite_scheduled": 0, "aof_last
 
 @pytest.mark.parametrize("replies, infos, naps", [
     (["OK"], [REWRITTEN], []),
-    (["OK"], [REWRITING, REWRITING, SCHEDULED, REWRITTEN], [0.1, 0.1, 0.1]),  # waits until it is done
-    ([BUSY, BUSY, "OK"], [REWRITING, REWRITTEN], [0.2, 0.2, 0.1]),  # a rewrite already running may predate us
+    (["OK"], [REWRITING, REWRITING, SCHEDULED, REWRITTEN], [restore.POLL_SECONDS] * 3),  # waits until it is done
+    ([BUSY, BUSY, "OK"], [REWRITING, REWRITTEN], [restore.RETRY_SECONDS] * 2 + [restore.POLL_SECONDS]),  # a rewrite
+    # already running may predate us
 ])
 def test_persist_waits_for_a_rewrite_of_its_own(replies, infos, naps):
     server, slept = ScriptedServer(replies, infos), []

@@ -103,3 +103,35 @@ def test_results_replace_only_the_marked_block_of_the_readme():
     updated = with_results(readme, results)
     assert updated == f"# Title\n\n## Performance\n{README_START}\n- machine: X\n\n| a |\n{README_END}\n\n## Next\n"
     assert with_results("no markers here\n", results) == "no markers here\n"
+
+
+@pytest.mark.parametrize("text, sizes", [("300000", (300_000,)), ("300000,3_000_000", (300_000, 3_000_000))])
+def test_restore_sizes_parse(text, sizes):
+    from bench.run import parse_args
+
+    assert parse_args(["--restore-keys", text]).restore_keys == sizes
+
+
+@pytest.mark.parametrize("text", ["", "3e5", "0", "1,-2"])
+def test_restore_sizes_refuse_what_is_not_a_key_count(text):
+    from bench.run import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(["--restore-keys", text])
+
+
+@pytest.mark.parametrize("rdb_bytes, maxmemory", [(55 * 2**20, "512mb"), (580 * 2**20, "2320mb")])
+def test_restore_bench_keeps_the_shipped_maxmemory_unless_the_data_needs_more(rdb_bytes, maxmemory):
+    from bench.restore_bench import _maxmemory
+
+    assert _maxmemory(rdb_bytes) == maxmemory
+
+
+def test_restore_rows_pair_each_run_with_its_native_load():
+    from bench.restore_bench import size_rows
+
+    rows = size_rows(300_000, 55_000_000, "512mb", {"native": [0.5, 0.4], "restore": [3.0, 2.8], "floor": [2.5, 2.0],
+                                                    "rss": [60.0, 62.0], "load": [1.0, 1.5]})
+    assert [row.ratio.samples for row in rows[:3]] == [pytest.approx(pair) for pair in [(6, 7), (5, 5), (1.2, 1.4)]]
+    assert rows[0].goal.limit == 6 and rows[0].verdict == "NOT met" and "load average" in rows[0].note
+    assert rows[3].ours.median == 61.0 and rows[3].baseline_name == "the RDB file's size"
