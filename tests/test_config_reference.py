@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import yaml
 
-from infra import config_reference
-from infra.settings import StackSettings
-from infra.stack_files import REPO_ROOT
+from infra.tooling import config_reference
+from infra.stack_settings import StackSettings
+from infra.config.stack_files import REPO_ROOT
 
 
 def test_readme_table_is_generated_from_the_models():
