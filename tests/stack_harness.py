@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 import pulumi
 import yaml
 
-from infra.config.errors import PROJECT
+from infra.contract import PROJECT
 from infra.tooling.mock_engine import (  # noqa: F401 — re-exported: what the tests import from here
     COMPUTED,
     StackRun,

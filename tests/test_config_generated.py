@@ -23,7 +23,8 @@ from aws_documented import creatable_node_types, violations
 from config_strategies import mutate, section
 from conftest import container_boot
 from infra.backends.elasticache import values as aws_values
-from infra.config.errors import PROJECT, ConfigError
+from infra.config.errors import ConfigError
+from infra.contract import PROJECT
 from infra.tooling.mock_engine import StackRun
 from redis_server import RedisServer
 from stack_harness import prod_overrides, run_stack

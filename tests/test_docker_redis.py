@@ -62,7 +62,7 @@ def test_network_alias_restart_wait_and_healthcheck(dev_run):
 
 def test_password_is_never_plaintext_in_inputs_or_outputs(dev_run):
     assert_secret_everywhere(dev_run, PASSWORD)
-    assert set(contract.SECRET_KEYS) <= dev_run.secret_outputs
+    assert set(contract.SECRET_OUTPUTS) <= dev_run.secret_outputs
 
 
 def test_outputs_contract_is_complete(dev_run):

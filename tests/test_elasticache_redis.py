@@ -202,7 +202,7 @@ def test_the_token_is_secret_everywhere(prod):
     group = prod.one(GROUP)
     assert contains_secret(group.inputs["authToken"]) and unwrap(group.inputs["authToken"]) == TOKEN
     assert_secret_everywhere(prod, TOKEN)
-    assert set(contract.SECRET_KEYS) <= prod.secret_outputs
+    assert set(contract.SECRET_OUTPUTS) <= prod.secret_outputs
 
 
 def test_generated_token_uses_only_the_characters_aws_allows(prod):
