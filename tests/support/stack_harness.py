@@ -2,7 +2,7 @@
 
 The engine part lives in `infra.tooling.mock_engine` (the offline `check` command uses it too); this module re-exports
 the parts the tests import and adds what only tests need: `prod_overrides()`, which fills the placeholder ids of
-`Pulumi.prod.yaml` the way a user does with the README's `pulumi config set` lines, `capture_options()` and
+`Pulumi.prod.yaml` the way a user does with docs/prod.md's `pulumi config set` lines, `capture_options()` and
 `assert_secret_everywhere()`.
 """
 
@@ -32,7 +32,7 @@ from infra.backends.elasticache.mocks import MOCK_REGION  # noqa: F401 — re-ex
 SHIPPED_STACKS = sorted(path.name.removeprefix("Pulumi.").removesuffix(".yaml")
                         for path in REPO_ROOT.glob("Pulumi.*.yaml"))
 
-# What a user sets with the README's `pulumi config set` lines in place of Pulumi.prod.yaml's REPLACE-ME ids.
+# What a user sets with docs/prod.md's `pulumi config set` lines in place of Pulumi.prod.yaml's REPLACE-ME ids.
 PROD_IDS = {"vpcId": "vpc-0a1b2c3d4e5f67890", "subnetIds": ["subnet-0a1b2c3d4e5f67891", "subnet-0a1b2c3d4e5f67892"],
             "allowedSecurityGroupIds": ["sg-0a1b2c3d4e5f67893"]}
 
