@@ -24,6 +24,10 @@ REDIS_KEYS = {"maxmemory": "maxmemory", "appendonly": "appendonly", "appendfsync
 
 def _required(ms: MemorystoreSettings) -> list[Problem]:
     found = []
+    if ms.project is None:
+        found.append(Problem(f"{M}.project", "is required for the memorystore backend: the project the instance "
+                             "lives in (named on the instance, so no gcp:project is needed)",
+                             set_command(f"{M}.project", "my-project-123")))
     if ms.region is None:
         found.append(Problem(f"{M}.region", "is required for the memorystore backend: the region the instance "
                              "lives in (the backend's region)", set_command(f"{M}.region", "europe-west1")))
@@ -53,7 +57,7 @@ def _topology(ms: MemorystoreSettings) -> list[Problem]:
         found.append(Problem(f"{M}.secondaryIpRange", "places read-replica nodes, but readReplicas is false",
                              remove_command(f"{M}.secondaryIpRange")))
     zones = (ms.location_id, ms.alternative_location_id)
-    for key, zone in zip(("locationId", "alternativeLocationId"), zones):
+    for key, zone in zip(("locationId", "alternativeLocationId"), zones, strict=True):
         if zone and ms.region and not zone.startswith(f"{ms.region}-"):
             found.append(Problem(f"{M}.{key}", f"{zone} is not a zone of {ms.region}", set_command(f"{M}.{key}",
                                                                                                 f"{ms.region}-b")))

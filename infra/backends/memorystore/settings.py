@@ -45,8 +45,8 @@ class MaintenanceWindow(Section):
 class MemorystoreSettings(Section):
     """`profwise-redis:memorystore` — the Memorystore for Redis instance (GCP)."""
 
-    project: str | None = Field(None, examples=["my-project-123"], description="Project id of the instance; unset: "
-                                "the provider's project (gcp:project).")
+    project: str | None = Field(None, examples=["my-project-123"], description="Project id of the instance "
+                                "(required for the memorystore backend).")
     region: str | None = Field(None, examples=["europe-west1"], description="Region of the instance (required for "
                                "the memorystore backend).")
     location_id: str | None = Field(None, examples=["europe-west1-b"], description="Zone of the primary; unset: the "
