@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from infra.config_errors import ConfigError
-from infra.settings import client_host, parse_settings
+from infra.config.errors import ConfigError
+from infra.backends.docker.endpoint import client_host
+from infra.stack_settings import parse_settings
 from stack_harness import StackRun, run_stack
 
 P = "profwise-redis:"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.stack_files import REPO_ROOT
+from infra.config.stack_files import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 ACTIONLINT = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or "actionlint"
