@@ -24,11 +24,11 @@ from infra.backends.memorystore import outputs as keys
 from infra.backends.memorystore.outputs import ca_bundle
 from infra.backends.memorystore import redis_configs, service
 from infra.backends.memorystore.settings import MemorystoreSettings
-from infra.config_errors import PROJECT
-from infra.redis_settings import RedisSettings
+from infra.config.errors import PROJECT
+from infra.config.redis import RedisSettings
 
 if TYPE_CHECKING:
-    from infra.settings import StackSettings
+    from infra.stack_settings import StackSettings
 
 TYPE = "profwise:redis:MemorystoreRedis"
 

@@ -1,5 +1,5 @@
 """The memorystore backend's stack outputs beyond the shared contract (`infra.contract`), the Pulumi type token its
-endpoint lives on, and `ca_bundle`. Stdlib only: the deploy hook, the mocks and the tests import these cheaply."""
+endpoint lives on, and `ca_bundle`. No Pulumi, no pydantic: the deploy hook, the mocks and the tests import it cheaply."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 
 INSTANCE_TYPE = "gcp:redis/instance:Instance"
 
-CA_CERTIFICATE = "ca_certificate"  # PEM bundle of the instance's server CAs (public; clients must trust it)
+from infra.contract import CA_CERTIFICATE, READER_HOST, REGION  # noqa: F401 — shared keys, re-exported
+
+# CA_CERTIFICATE: the PEM bundle of the instance's server CAs (public; clients and `verify` must trust it).
+# READER_HOST: the read endpoint (read replicas); "" without them.
 INSTANCE_ID = "instance_id"
-REGION = "region"
-READER_HOST = "reader_host"  # the read endpoint (read replicas); "" without them
 READER_PORT = "reader_port"
 REDIS_CONFIGS = "redis_configs"  # exactly the redisConfigs the instance was given (non-secret)
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra import contract
 from infra.backends.memorystore import service
-from infra.redis_settings import RedisSettings
+from infra.config.redis import RedisSettings
 
 # Directives of the settings model that Memorystore does not take, and why (the key a user would set, in the words
 # of the stack file, is in `rules.REDIS_KEYS`).
@@ -62,8 +63,5 @@ def effective_settings(settings: RedisSettings) -> dict[str, Any]:
         "slowlog-log-slower-than": None, "slowlog-max-len": None, "tcp-keepalive": None,
         # Only what Memorystore itself blocks is unavailable (rules refuse any other entry).
         "disabled-commands": [c for c in settings.disabled_commands if c in service.BLOCKED_COMMANDS],
-        "managed": dict(MANAGED),
-        "restricted_commands": sorted(service.BLOCKED_COMMANDS),
-        "cluster_mode": False,
     })
-    return effective
+    return contract.settings_output(effective, managed=MANAGED, restricted_commands=service.BLOCKED_COMMANDS)

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from infra.backends.memorystore import redis_configs, service
 from infra.backends.memorystore.settings import MemorystoreSettings
-from infra.config_errors import Problem, remove_command, set_command
-from infra.redis_settings import RedisSettings
+from infra.config.errors import Problem, remove_command, set_command
+from infra.config.redis import RedisSettings
 
 M = "memorystore"
 # Settings-model field -> the directive it renders (for the reason in redis_configs.NOT_APPLICABLE).

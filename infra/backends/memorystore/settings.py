@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from infra.backends.memorystore import service
-from infra.models import Section
+from infra.config.models import Section
 
 _ZONE_RE = re.compile(service.REGION_RE.pattern + "-[a-z]")
 _TIMESTAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z")

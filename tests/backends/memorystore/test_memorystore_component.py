@@ -17,8 +17,8 @@ from infra.backends.memorystore import outputs as keys
 from infra.backends.memorystore.component import TYPE as component_type
 from infra.backends.memorystore.component import MemorystoreRedis, MemorystoreRedisArgs
 from infra.backends.memorystore.settings import MemorystoreSettings
-from infra.offline import RecordingMocks, StackRun, contains_secret, settle, unwrap
-from infra.redis_settings import RedisSettings
+from infra.tooling.mock_engine import RecordingMocks, StackRun, contains_secret, settle, unwrap
+from infra.config.redis import RedisSettings
 from test_memorystore_settings import stack_file
 
 
@@ -92,7 +92,7 @@ def test_the_outputs_and_the_auth_string_stays_secret(built):
 
 def test_the_contract_outputs_are_secret_where_they_carry_the_auth_string(built):
     _, _, _, component = built
-    from infra.settings import AppSettings
+    from infra.config.app import AppSettings
 
     exported = contract.stack_outputs(component, AppSettings())
     loop = asyncio.get_event_loop()

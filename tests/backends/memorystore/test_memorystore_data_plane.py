@@ -16,10 +16,11 @@ import pytest
 import redis
 import trustme
 
-from infra import verify
+from infra.results import CheckResult, passed
+from infra.verify import run as verify
 from infra.backends.memorystore import redis_configs, service
 from infra.backends.memorystore.outputs import CA_CERTIFICATE
-from infra.redis_settings import RedisSettings
+from infra.config.redis import RedisSettings
 from redis_server import RedisServer, TLSFiles
 
 pytestmark = pytest.mark.integration
@@ -68,7 +69,7 @@ def outputs(server: RedisServer, ca_pem: str, **changes: Any) -> dict[str, Any]:
     return {**found, **changes}
 
 
-def by_name(results: list[verify.CheckResult]) -> dict[str, verify.CheckResult]:
+def by_name(results: list[CheckResult]) -> dict[str, CheckResult]:
     return {r.name: r for r in results}
 
 
@@ -86,7 +87,7 @@ def test_the_stacks_outputs_pass_every_data_plane_check(instance, instance_ca):
     _, ca_pem = instance_ca
     results = verify.run_all(outputs(instance, ca_pem), plane="data")
     checks = by_name(results)
-    assert verify.passed(results), results
+    assert passed(results), results
     assert checks["tls"].status == "pass" and "verified" in checks["tls"].detail
     assert checks["tls_only"].status == "pass" and checks["auth_enforced"].status == "pass"
     # Blocked commands count as absent without a probe (COMMAND itself is blocked there).
@@ -108,7 +109,7 @@ def test_a_ca_bundle_with_the_next_ca_too_still_verifies(instance, instance_ca):
     """During a CA rotation the instance lists two CAs; the exported bundle holds both."""
     _, ca_pem = instance_ca
     bundle = trustme.CA().cert_pem.bytes().decode() + ca_pem
-    assert verify.passed(verify.run_all(outputs(instance, bundle), plane="data"))
+    assert passed(verify.run_all(outputs(instance, bundle), plane="data"))
 
 
 def test_a_wrong_auth_string_fails_ping(instance, instance_ca):

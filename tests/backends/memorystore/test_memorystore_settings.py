@@ -13,8 +13,8 @@ from pydantic import SecretStr, ValidationError
 
 from infra.backends.memorystore import redis_configs, rules, service
 from infra.backends.memorystore.settings import MemorystoreSettings
-from infra.config_errors import problems_from
-from infra.redis_settings import RedisSettings
+from infra.config.errors import problems_from
+from infra.config.redis import RedisSettings
 
 ROOT = Path(__file__).resolve().parents[3]
 NETWORK = "projects/my-project-123/global/networks/backend-vpc"
