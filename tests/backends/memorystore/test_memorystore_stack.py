@@ -83,3 +83,18 @@ def test_a_chosen_password_is_refused(run):
         run_stack(STACK, overrides={**overrides(), "password": {"secure": "AAABA"}}, into=into)
     assert "generates the AUTH string" in str(raised.value) and into.resources == []
     assert mocks.MOCK_AUTH_STRING not in json.dumps(run.outputs.get("settings"))
+
+
+@pytest.mark.parametrize(("command", "says"), [("backup", "gcloud redis instances export gs://"),
+                                               ("restore", "gcloud redis instances import gs://")])
+def test_backup_and_restore_name_the_gcloud_command_and_fail(run, tmp_path, capsys, command, says):
+    """This tool does not drive the Memorystore API (nothing here validates calls against it): both commands fail
+    with the command that does the job, naming the instance and region from the outputs, never the AUTH string."""
+    from infra.cli.main import main
+
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(run.outputs))
+    assert main([command, "--outputs", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert says in err and "profwise-redis-memorystore --region=europe-west1" in err
+    assert mocks.MOCK_AUTH_STRING not in err
