@@ -1,14 +1,14 @@
 """The memorystore backend's stack outputs beyond the shared contract (`infra.contract`), the Pulumi type token its
-endpoint lives on, and `ca_bundle`. No Pulumi, no pydantic: the deploy hook, the mocks and the tests import it cheaply."""
+endpoint lives on, and `ca_bundle`. No Pulumi, no pydantic: the deploy hook, the mocks, the tests import it cheaply."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-INSTANCE_TYPE = "gcp:redis/instance:Instance"
-
 from infra.contract import CA_CERTIFICATE, READER_HOST, REGION  # noqa: F401 — shared keys, re-exported
+
+INSTANCE_TYPE = "gcp:redis/instance:Instance"
 
 # CA_CERTIFICATE: the PEM bundle of the instance's server CAs (public; clients and `verify` must trust it).
 # READER_HOST: the read endpoint (read replicas); "" without them.
