@@ -16,7 +16,7 @@ def class_paths(types: list[str]) -> list[str]:
     paths = []
     for token in sorted(set(types)):
         package, module, name = token.split(":")
-        if package in ("aws", "docker", "random"):
+        if package not in ("profwise", "pulumi"):  # components and providers have no SDK class of their own
             area = module.split("/")[0]
             paths.append(f"pulumi_{package}" + ("" if area == "index" else f".{area}") + f".{name}")
     return paths

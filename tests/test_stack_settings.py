@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from infra import backends
 from infra.config.errors import ConfigError
 from infra.backends.docker.endpoint import client_host
 from infra.stack_settings import parse_settings
@@ -16,7 +17,8 @@ P = "profwise-redis:"
 # (overrides of Pulumi.dev.yaml, key the message must name, a phrase of the explanation)
 BAD_INPUTS = [
     ({"backend": "dockr"}, "profwise-redis:backend", "did you mean 'docker'"),
-    ({"backend": "kubernetes"}, "profwise-redis:backend", "'docker' or 'elasticache'"),
+    ({"backend": "kubernetes"}, "profwise-redis:backend",
+     ", ".join(f"'{n}'" for n in backends.names()[:-1]) + f" or '{backends.names()[-1]}'"),
     ({"redis": {"maxmemory": "lots"}}, "redis.maxmemory", "not a size"),
     ({"redis": {"maxmemory": "512 megs"}}, "redis.maxmemory", "not a size"),
     ({"redis": {"maxmemory": "-1mb"}}, "redis.maxmemory", "not a size"),
