@@ -1,0 +1,247 @@
+"""`restore`'s fast path: the target loads the backup by replication, at the speed it loads an RDB at start-up.
+
+The target is told `REPLICAOF <this tool> <port>` (`infra.sync_master` plays the master for exactly one full sync),
+receives the file, loads it, is checked, then is promoted back with `REPLICAOF NO ONE`; as any replica after a sync
+it rewrites its AOF by itself, which is awaited. Order, and why:
+1. `REPLICAOF` first: a replica refuses clients' writes at once (`slave_read_only:1` is checked; without it the fast
+   path is abandoned). Refused (a disabled command, NOPERM, ElastiCache) → `Fallback`: the RESTORE path runs.
+2. The replica's connection is accepted (one, from the target's address) and its handshake answered, but the PSYNC
+   reply is held while the target is checked again: still no keys and no functions. Only then is anything sent; a
+   key written in between aborts with nothing flushed (a replica empties its data only once the transfer is whole).
+3. `+FULLRESYNC` and the length go out, and the target's own INFO must show that transfer (`master_sync_total_bytes`
+   equal to the file's size) before one byte of the backup is sent: the accepted connection is provably the
+   target's.
+4. The file is streamed; while the target loads, a newline a second keeps the link alive. Loaded means
+   `loading:0`, `master_link_status:up` and, per database, exactly the backup's key count (a replica keeps keys past
+   their TTL: the master expires them), read while it is still a read-only replica.
+5. `REPLICAOF NO ONE`; `evicted_keys` must not have moved (a replica never evicts: the pre-flight fit check is what
+   keeps evictions out once it is a primary); then the target's own AOF rewrite (`aof_rewrites` past its count before
+   the sync, none in progress or scheduled, status ok), or with AOF off a BGSAVE.
+Any failure or Ctrl-C closes the link and promotes the target back (retried while it is still loading, with Ctrl-C
+held) and says what it holds: empty as before, the whole backup, or a part.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, cast
+
+import redis
+
+from infra import interrupts, rdb, write_guard
+from infra.restore_steps import PERSIST_TIMEOUT, POLL_SECONDS, RestoreError, persist
+from infra.sync_master import Link, SyncError
+from infra.sync_route import Route
+
+CONNECT_SECONDS = 5.0  # a replica connects within milliseconds of REPLICAOF, and retries every second
+PROOF_SECONDS = 5.0
+KEEPALIVE_SECONDS = 1.0
+REWRITE_START_SECONDS = 5.0  # the rewrite starts in the event-loop turn that ends the load (restartAOFAfterSYNC)
+PROMOTE_SECONDS = 300.0  # REPLICAOF NO ONE is refused (-LOADING) until a load ends; 3M keys load in ~6 s here
+PROGRESS_SECONDS = 0.5
+
+
+class Fallback(Exception):
+    """The fast path was not taken, or abandoned before anything was sent: the target is as it was."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C during the fast path: the message says what the target holds."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    keys: int
+    expired: int  # keys of the backup the target dropped as past their TTL by the end
+    persisted: str
+    target_keys: int
+
+
+def _info(client: redis.Redis, *sections: str) -> dict[str, Any]:
+    return cast(dict[str, Any], client.info(*sections) if sections else client.info())
+
+
+def _keys(info: dict[str, Any]) -> dict[int, int]:
+    return {db: n for db, n in write_guard.ServerState.from_info(info).keys_per_db.items() if n}
+
+
+class _Sync:
+    def __init__(self, client: redis.Redis, summary: rdb.Summary, state: write_guard.ServerState, timeout: float,
+                 progress: Callable[[str], None]):
+        self.client, self.summary, self.state, self.timeout, self.progress = client, summary, state, timeout, progress
+        self.link: Link | None = None
+        self.sending = False  # from the first byte of the backup on, the target may hold some of it
+        self.promoted = False
+
+    def run(self, path: Path, route: Route) -> Loaded:
+        before = _info(self.client, "persistence", "stats")
+        try:
+            self.link = Link(route.listen, route.peer, self.timeout)
+        except OSError as error:
+            raise Fallback(f"cannot listen on {route.listen}: {error.strerror or error}") from None
+        try:
+            self.client.execute_command("REPLICAOF", route.listen, self.link.port)
+        except redis.ResponseError as error:  # unknown (renamed away), NOPERM, ElastiCache's refusal
+            self.link.close()
+            raise Fallback(f"the target refused REPLICAOF ({error})") from None
+        except KeyboardInterrupt:  # it may have been applied: promote back
+            raise Interrupted(self._abort("restore interrupted")) from None
+        except (redis.RedisError, OSError) as error:
+            raise RestoreError(self._abort(f"REPLICAOF failed: {error}")) from None
+        try:
+            self._sync(path, self.link, route)
+        except Fallback as why:
+            message = self._abort(str(why))
+            if not self.promoted:  # the RESTORE path cannot write into a replica
+                raise RestoreError(message) from None
+            raise
+        except KeyboardInterrupt:
+            raise Interrupted(self._abort("restore interrupted")) from None
+        except (SyncError, redis.RedisError, OSError) as error:
+            raise RestoreError(self._abort(f"the sync failed: {error}")) from None
+        finally:
+            self.link.close()
+        return self._finish(before)
+
+    def _sync(self, path: Path, link: Link, route: Route) -> None:
+        if not int(_info(self.client, "replication").get("slave_read_only", 0)):
+            raise Fallback("the target takes clients' writes as a replica (replica-read-only no): an app write "
+                           "could land just before the sync empties it")
+        try:
+            link.accept(time.monotonic() + CONNECT_SECONDS)
+            link.handshake()
+        except SyncError as error:
+            raise Fallback(str(error)) from None
+        keys = _keys(_info(self.client, "keyspace"))
+        if keys or self.client.execute_command("FUNCTION", "LIST"):
+            raise SyncError(f"the target received {sum(keys.values()):,} keys (or a function) after the check, "
+                            "before the sync: an app is writing to it")
+        size = path.stat().st_size
+        link.begin(size)
+        self._prove(size, route, link.port)
+        self.progress(f"sending the backup ({size / 1e6:,.1f} MB) to the target by replication")
+        self.sending = True
+        link.stream(path, size)
+        self._wait_loaded(link)
+        self.client.execute_command("REPLICAOF", "NO", "ONE")
+
+    def _prove(self, size: int, route: Route, port: int) -> None:
+        deadline = time.monotonic() + PROOF_SECONDS
+        while True:
+            info = _info(self.client, "replication")
+            if (int(info.get("master_sync_in_progress", 0)) and info.get("master_sync_total_bytes") == size
+                    and str(info.get("master_host")) == route.listen and info.get("master_port") == port):
+                return
+            if time.monotonic() > deadline:
+                raise Fallback("the target's INFO did not show this link's transfer: the connection was not the "
+                               "target's; nothing was sent")
+            time.sleep(POLL_SECONDS / 4)
+
+    def _wait_loaded(self, link: Link) -> None:
+        moved = kept = reported = time.monotonic()
+        mark: tuple[Any, ...] = ()
+        while True:
+            info = _info(self.client)
+            loading, up = int(info.get("loading", 0)), info.get("master_link_status") == "up"
+            if not loading and up:
+                break
+            if not loading and not int(info.get("master_sync_in_progress", 0)):
+                raise SyncError("the target gave up the sync (its log says why, e.g. disk space for the file)")
+            now = time.monotonic()
+            if (new := (info.get("master_sync_read_bytes"), info.get("loading_loaded_bytes"), loading)) != mark:
+                mark, moved = new, now
+            elif now - moved > self.timeout:
+                raise SyncError(f"the target made no progress for {self.timeout:g} s")
+            if now - kept >= KEEPALIVE_SECONDS:
+                if not link.keepalive():
+                    raise SyncError("the target closed the replication link")
+                kept = now
+            if loading and now - reported >= PROGRESS_SECONDS:
+                self.progress(f"the target is loading the backup: {info.get('loading_loaded_perc', '?')} %")
+                reported = now
+            time.sleep(POLL_SECONDS)
+        if (keys := _keys(info)) != {db: n for db, n in self.summary.keys_per_db.items() if n}:
+            raise SyncError(f"the target holds {sum(keys.values()):,} keys after the sync (per db {keys}), the backup "
+                            f"{self.summary.keys:,}")
+
+    def _finish(self, before: dict[str, Any]) -> Loaded:
+        after = _info(self.client)
+        if evicted := int(after.get("evicted_keys", 0)) - self.state.evicted:
+            raise RestoreError(f"the target evicted {evicted:,} keys once it was a primary again (maxmemory "
+                               f"{self.state.maxmemory / write_guard.MIB:.0f} MiB, policy {self.state.policy}): keys "
+                               "were lost; the AOF rewrite was not awaited")
+        try:
+            persisted = self._persist(int(before.get("aof_rewrites", 0)))
+        except KeyboardInterrupt:
+            raise Interrupted(f"restore interrupted while waiting for the target's AOF rewrite: the target holds the "
+                              f"whole backup ({self.summary.keys:,} keys) and is a primary again, but the rewrite was "
+                              "not awaited: check INFO persistence before relying on it surviving a restart") from None
+        after = _info(self.client)
+        return Loaded(self.summary.keys, int(after.get("expired_keys", 0)) - int(before.get("expired_keys", 0)),
+                      persisted, write_guard.ServerState.from_info(after).keys)
+
+    def _persist(self, rewrites_before: int) -> str:
+        if not self.state.aof_enabled:
+            return persist(self.client, False)
+        started, deadline = time.monotonic(), time.monotonic() + PERSIST_TIMEOUT
+        while True:
+            info = _info(self.client, "persistence")
+            busy = int(info.get("aof_rewrite_in_progress", 0)) or int(info.get("aof_rewrite_scheduled", 0))
+            if int(info.get("aof_rewrites", 0)) > rewrites_before and not busy:
+                if info.get("aof_last_bgrewrite_status") != "ok":
+                    raise RestoreError("the target's AOF rewrite after the sync failed; check its log and disk space")
+                return "AOF rewritten (the target's own rewrite after the sync: every key in a fsynced base file)"
+            if not busy and time.monotonic() - started > REWRITE_START_SECONDS:
+                return persist(self.client, True)  # none started by itself (never seen): ask for one
+            if time.monotonic() > deadline:
+                raise RestoreError(f"the target's AOF rewrite did not finish within {PERSIST_TIMEOUT:.0f}s")
+            time.sleep(POLL_SECONDS)
+
+    def _abort(self, reason: str) -> str:
+        """Close the link, promote the target back (Ctrl-C held: it must not be left a replica of nobody), and say
+        what it holds."""
+        with interrupts.held():
+            if self.link is not None:
+                self.link.close()
+            promoted, deadline = False, time.monotonic() + PROMOTE_SECONDS
+            while not promoted and time.monotonic() < deadline:
+                try:
+                    self.client.execute_command("REPLICAOF", "NO", "ONE")
+                    promoted = self.promoted = True
+                except redis.BusyLoadingError:  # a load cannot be stopped: it ends with the whole backup
+                    time.sleep(POLL_SECONDS * 5)
+                except (redis.RedisError, OSError):
+                    break
+            try:
+                keys = sum(_keys(_info(self.client, "keyspace")).values())
+            except (redis.RedisError, OSError):
+                keys = -1
+        return reason + "; " + self._state(promoted, keys)
+
+    def _state(self, promoted: bool, keys: int) -> str:
+        total = self.summary.keys
+        if not self.sending and keys >= 0:
+            held = f"nothing was sent or flushed: the target holds {keys:,} keys, as before"
+        elif keys == 0:
+            held = "nothing was flushed or written: the target is empty, as before"
+        elif keys == total:
+            held = (f"the target holds the whole backup ({total:,} keys); its AOF rewrite was not awaited (check INFO "
+                    "persistence)")
+        elif keys > 0:
+            held = (f"the target holds {keys:,} of the backup's {total:,} keys (a partial load): run the restore "
+                    "again with --force to complete it")
+        else:
+            held = "the target's state could not be read"
+        if promoted:
+            return held + ", and is a primary again"
+        return (held + "; it may still be a replica of this tool: run REPLICAOF NO ONE on it (redis-cli) once INFO "
+                "shows loading:0")
+
+
+def run(client: redis.Redis, path: Path, summary: rdb.Summary, state: write_guard.ServerState, route: Route,
+        timeout: float, progress: Callable[[str], None] = lambda _: None) -> Loaded:
+    """Load `path` into the (empty, checked) target by replication; `Fallback` when nothing happened and the RESTORE
+    path may run instead, `RestoreError` or `Interrupted` with what the target holds."""
+    return _Sync(client, summary, state, timeout, progress).run(path, route)
