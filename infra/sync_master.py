@@ -84,12 +84,15 @@ class Link:
         assert self.conn is not None
         reader, received = hiredis.Reader(), 0
         for _ in range(HANDSHAKE_COMMANDS):
-            while (command := reader.gets()) is False:
-                data = self._recv()
-                received += len(data)
-                if received > HANDSHAKE_BYTES:
-                    raise SyncError("the peer sent more than a replica's handshake")
-                reader.feed(data)
+            try:
+                while (command := reader.gets()) is False:
+                    data = self._recv()
+                    received += len(data)
+                    if received > HANDSHAKE_BYTES:
+                        raise SyncError("the peer sent more than a replica's handshake")
+                    reader.feed(data)
+            except hiredis.ProtocolError:
+                raise SyncError("the peer sent something that is not a replica's command") from None
             if not isinstance(command, list) or not command or not all(isinstance(a, bytes) for a in command):
                 raise SyncError(f"the peer sent {str(command)[:60]!r}, not a replica's command")
             name = command[0].upper()
