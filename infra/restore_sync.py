@@ -24,22 +24,20 @@ held) and says what it holds: empty as before, the whole backup, or a part.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, cast
 
 import redis
 
-from infra import interrupts, rdb, write_guard
-from infra.restore_steps import PERSIST_TIMEOUT, POLL_SECONDS, RestoreError, persist
+from infra import rdb, sync_outcome, write_guard
+from infra.restore_steps import POLL_SECONDS, RestoreError
 from infra.sync_master import Link, SyncError
+from infra.sync_outcome import Loaded, keys_of
 from infra.sync_route import Route
 
 CONNECT_SECONDS = 5.0  # a replica connects within milliseconds of REPLICAOF, and retries every second
 PROOF_SECONDS = 5.0
 KEEPALIVE_SECONDS = 1.0
-REWRITE_START_SECONDS = 5.0  # the rewrite starts in the event-loop turn that ends the load (restartAOFAfterSYNC)
-PROMOTE_SECONDS = 300.0  # REPLICAOF NO ONE is refused (-LOADING) until a load ends; 3M keys load in ~6 s here
 PROGRESS_SECONDS = 0.5
 
 
@@ -51,20 +49,8 @@ class Interrupted(Exception):
     """Ctrl-C during the fast path: the message says what the target holds."""
 
 
-@dataclass(frozen=True)
-class Loaded:
-    keys: int
-    expired: int  # keys of the backup the target dropped as past their TTL by the end
-    persisted: str
-    target_keys: int
-
-
 def _info(client: redis.Redis, *sections: str) -> dict[str, Any]:
     return cast(dict[str, Any], client.info(*sections) if sections else client.info())
-
-
-def _keys(info: dict[str, Any]) -> dict[int, int]:
-    return {db: n for db, n in write_guard.ServerState.from_info(info).keys_per_db.items() if n}
 
 
 class _Sync:
@@ -114,7 +100,7 @@ class _Sync:
             link.handshake()
         except SyncError as error:
             raise Fallback(str(error)) from None
-        keys = _keys(_info(self.client, "keyspace"))
+        keys = keys_of(_info(self.client, "keyspace"))
         if keys or self.client.execute_command("FUNCTION", "LIST"):
             raise SyncError(f"the target received {sum(keys.values()):,} keys (or a function) after the check, "
                             "before the sync: an app is writing to it")
@@ -162,83 +148,23 @@ class _Sync:
                 self.progress(f"the target is loading the backup: {info.get('loading_loaded_perc', '?')} %")
                 reported = now
             time.sleep(POLL_SECONDS)
-        if (keys := _keys(info)) != {db: n for db, n in self.summary.keys_per_db.items() if n}:
+        if (keys := keys_of(info)) != {db: n for db, n in self.summary.keys_per_db.items() if n}:
             raise SyncError(f"the target holds {sum(keys.values()):,} keys after the sync (per db {keys}), the backup "
                             f"{self.summary.keys:,}")
 
     def _finish(self, before: dict[str, Any]) -> Loaded:
-        after = _info(self.client)
-        if evicted := int(after.get("evicted_keys", 0)) - self.state.evicted:
-            raise RestoreError(f"the target evicted {evicted:,} keys once it was a primary again (maxmemory "
-                               f"{self.state.maxmemory / write_guard.MIB:.0f} MiB, policy {self.state.policy}): keys "
-                               "were lost; the AOF rewrite was not awaited")
         try:
-            persisted = self._persist(int(before.get("aof_rewrites", 0)))
+            return sync_outcome.finish(self.client, self.summary, self.state, before)
         except KeyboardInterrupt:
-            raise Interrupted(f"restore interrupted while waiting for the target's AOF rewrite: the target holds the "
-                              f"whole backup ({self.summary.keys:,} keys) and is a primary again, but the rewrite was "
-                              "not awaited: check INFO persistence before relying on it surviving a restart") from None
-        after = _info(self.client)
-        return Loaded(self.summary.keys, int(after.get("expired_keys", 0)) - int(before.get("expired_keys", 0)),
-                      persisted, write_guard.ServerState.from_info(after).keys)
-
-    def _persist(self, rewrites_before: int) -> str:
-        if not self.state.aof_enabled:
-            return persist(self.client, False)
-        started, deadline = time.monotonic(), time.monotonic() + PERSIST_TIMEOUT
-        while True:
-            info = _info(self.client, "persistence")
-            busy = int(info.get("aof_rewrite_in_progress", 0)) or int(info.get("aof_rewrite_scheduled", 0))
-            if int(info.get("aof_rewrites", 0)) > rewrites_before and not busy:
-                if info.get("aof_last_bgrewrite_status") != "ok":
-                    raise RestoreError("the target's AOF rewrite after the sync failed; check its log and disk space")
-                return "AOF rewritten (the target's own rewrite after the sync: every key in a fsynced base file)"
-            if not busy and time.monotonic() - started > REWRITE_START_SECONDS:
-                return persist(self.client, True)  # none started by itself (never seen): ask for one
-            if time.monotonic() > deadline:
-                raise RestoreError(f"the target's AOF rewrite did not finish within {PERSIST_TIMEOUT:.0f}s")
-            time.sleep(POLL_SECONDS)
+            raise Interrupted("restore interrupted while waiting for the target's AOF rewrite: "
+                              + sync_outcome.whole(self.summary, self.state) + "; " + sync_outcome.PRIMARY) from None
 
     def _abort(self, reason: str) -> str:
-        """Close the link, promote the target back (Ctrl-C held: it must not be left a replica of nobody), and say
-        what it holds."""
-        with interrupts.held():
-            if self.link is not None:
-                self.link.close()
-            promoted, deadline = False, time.monotonic() + PROMOTE_SECONDS
-            while not promoted and time.monotonic() < deadline:
-                try:
-                    self.client.execute_command("REPLICAOF", "NO", "ONE")
-                    promoted = self.promoted = True
-                except redis.BusyLoadingError:  # a load cannot be stopped: it ends with the whole backup
-                    time.sleep(POLL_SECONDS * 5)
-                except (redis.RedisError, OSError):
-                    break
-            try:
-                keys = sum(_keys(_info(self.client, "keyspace")).values())
-            except (redis.RedisError, OSError):
-                keys = -1
-        return reason + "; " + self._state(promoted, keys)
-
-    def _state(self, promoted: bool, keys: int) -> str:
-        total = self.summary.keys
-        if not self.sending and keys >= 0:
-            held = f"nothing was sent or flushed: the target holds {keys:,} keys, as before"
-        elif keys == 0:
-            held = "nothing was flushed or written: the target is empty, as before"
-        elif keys == total:
-            held = (f"the target holds the whole backup ({total:,} keys); its AOF rewrite was not awaited (check INFO "
-                    "persistence)")
-        elif keys > 0:
-            held = (f"the target holds {keys:,} of the backup's {total:,} keys (a partial load): run the restore "
-                    "again with --force to complete it")
-        else:
-            held = "the target's state could not be read"
-        if promoted:
-            return held + ", and is a primary again"
-        return (held + "; it may still be a replica of this tool: run REPLICAOF NO ONE on it (redis-cli) once INFO "
-                "shows loading:0")
-
+        """Close the link, promote the target back and say what it holds (`sync_outcome.abort`)."""
+        if self.link is not None:
+            self.link.close()
+        message, self.promoted = sync_outcome.abort(self.client, self.summary, self.state, self.sending, reason)
+        return message
 
 def run(client: redis.Redis, path: Path, summary: rdb.Summary, state: write_guard.ServerState, route: Route,
         timeout: float, progress: Callable[[str], None] = lambda _: None) -> Loaded:

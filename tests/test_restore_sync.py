@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import redis
@@ -100,12 +99,13 @@ def test_a_key_written_before_the_sync_aborts_it_and_nothing_is_flushed(source_b
                     confirm=lambda plan: bool(app.set("app:late", "mine")))
     message = str(stopped.value)
     assert "received 1 keys" in message and "nothing was sent or flushed: the target holds 1 keys" in message
-    assert message.endswith("and is a primary again") and refused == [True]
+    assert message.endswith("; it is a primary again") and refused == [True]
     assert _role(target, password) == "master" and app.keys("*") == [b"app:late"] and app.get("app:late") == b"mine"
     assert "Flushing old data" not in target.log_path.read_text()
 
 
-@pytest.mark.parametrize("refusal", ['rename-command REPLICAOF ""', "user default on >{password} ~* &* +@all -replicaof"])
+@pytest.mark.parametrize("refusal", ['rename-command REPLICAOF ""',
+                                     "user default on >{password} ~* &* +@all -replicaof"])
 def test_a_refused_replicaof_falls_back_to_restore_and_says_so(source_backup, dev_servers, dev_run, tmp_path,
                                                                refusal):
     path, expected = source_backup
@@ -166,7 +166,7 @@ def test_ctrl_c_before_the_whole_file_is_sent_leaves_the_target_empty(source_bac
         restore.run(Target.from_outputs(outputs_for(target, password)), path, replication=sync_route.AUTO)
     held = "nothing was sent or flushed: the target holds 0 keys" if stage == "handshake" else \
         "nothing was flushed or written: the target is empty, as before"
-    assert held in str(stopped.value) and str(stopped.value).endswith("and is a primary again")
+    assert held in str(stopped.value) and str(stopped.value).endswith("; it is a primary again")
     assert _role(target, password) == "master" and target.client(password).dbsize() == 0
     assert "Flushing old data" not in target.log_path.read_text()
 
@@ -199,7 +199,7 @@ def test_sigint_while_the_target_loads_or_rewrites_says_it_holds_the_whole_backu
     last = stderr.strip().splitlines()[-1]
     assert cli.returncode == 130 and "Traceback" not in stderr, stderr
     assert said in last and f"the whole backup ({sum(len(s.keys) for s in expected.values()):,} keys)" in last, last
-    assert "primary again" in last and _role(target, password) == "master"
+    assert last.endswith("; it is a primary again") and _role(target, password) == "master"
     assert_same(expected[0], capture(client))
     # The server goes on with the rewrite the message says was not awaited (and refuses SIGTERM meanwhile:
     # "Writing initial AOF, can't exit"); once it is done the backup survives a crash.
