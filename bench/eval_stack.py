@@ -23,8 +23,8 @@ def class_paths(types: list[str]) -> list[str]:
 
 
 def main(stack: str, list_classes: bool = False) -> int:
-    from infra.commands.check import placeholder_standins
-    from infra.offline import run_stack
+    from infra.cli.commands.check import placeholder_standins
+    from infra.tooling.mock_engine import run_stack
 
     try:
         run = run_stack(stack, overrides=placeholder_standins(stack)[0])

@@ -6,7 +6,7 @@ and alternating the order, three things run against fresh servers of the dev con
 - **native**: `redis-server` booting that RDB as its dump.rdb with AOF off, timed from spawn until INFO says
   `loading:0` (what the issue calls Redis's native RDB load);
 - **replication**: the whole `python -m infra.cli restore FILE --yes` process into an empty server with AOF on — its
-  default there: the target loads the file by replication (`infra.restore_sync`) — timed from spawn to exit, checks,
+  default there: the target loads the file by replication (`infra.ops.restore_sync`) — timed from spawn to exit, checks,
   sync, promotion and the target's own AOF rewrite awaited, with its peak RSS (its own VmHWM);
 - **restore**: the same with `--no-replication`: checks, the RESTORE replay and the awaited final AOF rewrite;
 - **floor**: the same RESTORE commands encoded beforehand and sent down one bare socket (window of 8 batches), then
@@ -32,12 +32,14 @@ from redis.retry import Retry
 from bench import restore_data
 from bench.harness import PY, start_server
 from bench.stats import Figure, Goal, Row, ratios
-from infra import backup, rdb, redis_conf
-from infra.redis_settings import RedisSettings
-from infra.restore_wire import encode
-from infra.verify import Target
-from ops_support import outputs_for, run_measured, write_outputs
-from redis_server import RedisServer
+from infra.ops import backup
+from infra.ops import rdb
+from infra.config import redis_conf
+from infra.config.redis import RedisSettings
+from infra.ops.rdb.wire import encode
+from infra.endpoint import Target
+from support.ops_support import outputs_for, run_measured, write_outputs
+from support.redis_server import RedisServer
 
 MIB = 2**20
 
@@ -48,7 +50,7 @@ def _maxmemory(rdb_bytes: int) -> str:
 
 
 def dataset(tmp: Path, keys: int, password: str) -> Path:
-    """A backup (RDB + manifest, made by `infra.backup.take`) of `keys` keys of the bench mix."""
+    """A backup (RDB + manifest, made by `infra.ops.backup.take`) of `keys` keys of the bench mix."""
     conf = redis_conf.render(RedisSettings(), password)
     source = start_server(tmp / f"source-{keys}", conf, extra='appendonly no\nsave ""\nmaxmemory 0')
     try:
