@@ -67,6 +67,13 @@ REQUIRED_COMMANDS: dict[str, str] = {
     "CLUSTER": "verify and health read CLUSTER INFO, and the cluster client CLUSTER SLOTS, in cluster mode",
 }
 
+# Commands a tool uses when the server has them and does without when they are disabled (so disabling them is
+# allowed): restore's fast path falls back to RESTORE, saying so.
+OPTIONAL_COMMANDS: dict[str, str] = {
+    "REPLICAOF": "restore loads an empty target by replication (falls back to RESTORE when refused)",
+    "CLIENT": "restore's replication path reads CLIENT INFO: the address the target sees the tool at",
+}
+
 
 _COMMAND_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*", re.ASCII)
 
