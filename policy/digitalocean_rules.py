@@ -22,6 +22,13 @@ CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster"
 FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall"
 VALKEY_CONFIG = "digitalocean:index/databaseValkeyConfig:DatabaseValkeyConfig"
 MIN_NODES = 2  # a primary and a standby
+# Where a VPC's addresses come from: RFC 1918 (DigitalOcean VPC ranges) and IPv6 unique local addresses (RFC 4193).
+# Python's `is_private` would also take documentation ranges such as 203.0.113.0/24, which are no one's VPC.
+PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+
+
+def private_range(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    return any(network.version == r.version and network.subnet_of(r) for r in PRIVATE_RANGES)  # type: ignore[arg-type]
 
 
 def _valkey(props: Props) -> bool:
@@ -58,7 +65,7 @@ def _public(value: Any) -> bool:
         network = ipaddress.ip_network(str(value), strict=False)
     except ValueError:
         return False  # not an address: the API refuses it; this rule is about what it would accept
-    return network.prefixlen == 0 or not network.is_private
+    return not private_range(network)
 
 
 def _firewall(_: str, props: Props) -> list[str]:

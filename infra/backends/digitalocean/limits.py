@@ -20,6 +20,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from policy.digitalocean_rules import private_range
+
 ENGINE = "valkey"
 VERSIONS = ("8",)
 # The Valkey regions of /v2/databases/options (API spec example response).
@@ -82,8 +84,8 @@ def _private_address_problem(value: str) -> str | None:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError as error:
         return f"{value!r} is not an IP address or range ({error}); e.g. {EXAMPLES['ip_addr']}"
-    if network.prefixlen == 0 or not network.is_private:
+    if not private_range(network):
         return (f"{value} is not a private address: the cluster must never be reachable from the internet; admit the "
-                "backend's Droplet, Kubernetes cluster, app or tag instead, or an address of its VPC (10.x, 172.16-31.x, "
-                "192.168.x)")
+                "backend's Droplet, Kubernetes cluster, app or tag instead, or an address of its VPC (inside 10.0.0.0/8, "
+                "172.16.0.0/12, 192.168.0.0/16 or fc00::/7)")
     return None
