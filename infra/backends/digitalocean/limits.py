@@ -85,7 +85,7 @@ def _private_address_problem(value: str) -> str | None:
     except ValueError as error:
         return f"{value!r} is not an IP address or range ({error}); e.g. {EXAMPLES['ip_addr']}"
     if not private_range(network):
-        return (f"{value} is not a private address: the cluster must never be reachable from the internet; admit the "
-                "backend's Droplet, Kubernetes cluster, app or tag instead, or an address of its VPC (inside 10.0.0.0/8, "
-                "172.16.0.0/12, 192.168.0.0/16 or fc00::/7)")
+        return (f"{value} is not a private address: the cluster must never be reachable from the internet; admit "
+                "the backend's Droplet, Kubernetes cluster, app or tag instead, or an address of its VPC (inside "
+                "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or fc00::/7)")
     return None

@@ -154,3 +154,13 @@ def default_name(stack: str) -> str:
     """profwise-redis-<stack>, lower-cased and cut to a DNS label (stack names may hold `_` and `.`)."""
     cleaned = "".join(c if c.isascii() and c.isalnum() else "-" for c in f"profwise-redis-{stack}".lower())
     return cleaned[:63].rstrip("-")
+
+
+def stand_in(placeholder: str, index: int) -> str:
+    """A valid value for a placeholder of Pulumi.digitalocean.yaml (offline `check`, tests): a UUID for
+    REPLACE-ME-...-uuid, a Droplet id for REPLACE-ME-...-id. Which VPC or Droplet changes no rule's outcome."""
+    if placeholder.endswith("-uuid"):
+        return f"00000000-0000-4000-8000-{index:012x}"
+    if placeholder.endswith("-id"):
+        return str(100_000_000 + index)
+    raise ValueError(f"{placeholder!r}: no stand-in for this placeholder (expected REPLACE-ME-...-uuid or -id)")

@@ -34,7 +34,8 @@ def field_problems(values: Mapping[str, Any]) -> list[Problem]:
     return []
 
 
-def build(values: Mapping[str, Any], redis: Any, hooks: Any = None, stack: str = "digitalocean") -> tuple[Any, StackRun]:
+def build(values: Mapping[str, Any], redis: Any, hooks: Any = None,
+          stack: str = "digitalocean") -> tuple[Any, StackRun]:
     """The component under fresh mocks; returns it and the recorded run (resources with their inputs)."""
     from infra.backends.digitalocean.component import DigitalOceanValkey, DigitalOceanValkeyArgs
 
