@@ -88,7 +88,7 @@ class DigitalOceanValkey(pulumi.ComponentResource):
         self.port = self.cluster.port.apply(lambda p: int(p))
         # The provider lists password and the URIs in additional_secret_outputs, which the mock engine does not
         # apply; marking it here keeps it secret everywhere, whatever runs the program.
-        self.password = pulumi.Output.secret(self.cluster.password)
+        self.password: pulumi.Output[str] = pulumi.Output.secret(self.cluster.password)
         self.settings = valkey_config.settings_output(args.redis)
         self._extra: dict[str, pulumi.Input[Any]] = {
             CLUSTER_ID: self.cluster.id,
