@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-CLUSTER_TYPE = "digitalocean:index/databaseCluster:DatabaseCluster"
-VALKEY_CONFIG_TYPE = "digitalocean:index/databaseValkeyConfig:DatabaseValkeyConfig"
+from infra.backends.digitalocean import CLUSTER_TYPE, VALKEY_CONFIG_TYPE  # noqa: F401 — re-exported
 
 
 def cluster(id_: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
