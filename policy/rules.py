@@ -11,6 +11,7 @@ runs in its own virtualenv. Every rule cites the AWS Security Hub / checkov / CI
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -242,3 +243,7 @@ RULES: tuple[Rule, ...] = (
 def evaluate(resource_type: str, props: Props) -> list[tuple[Rule, str]]:
     """Every (rule, message) the resource violates; empty when it complies or no rule applies to its type."""
     return [(rule, message) for rule in RULES for message in rule.violations(resource_type, props)]
+
+# Rules of backends kept in sibling modules (standard library only too), imported either way the pack is loaded.
+RULES = (*RULES, *(Rule(*spec) for spec in importlib.import_module(
+    f"{__package__}.memorystore_rules" if __package__ else "memorystore_rules").SPECS))

@@ -4,6 +4,8 @@ possibly floats), and unknown values during a preview never reported as violatio
 from __future__ import annotations
 
 import pytest
+from backends.memorystore.memorystore_policy_cases import CASES as MEMORYSTORE_CASES
+from backends.memorystore.memorystore_policy_cases import UNKNOWN_CASES as MEMORYSTORE_UNKNOWN_CASES
 from pulumi.runtime import rpc
 
 from policy import rules
@@ -115,6 +117,7 @@ CASES = [
     ("docker-port-loopback-only", CONTAINER, {"ports": [{**PORT, "ip": "192.168.1.20"}]}, True),
     ("docker-port-loopback-only", CONTAINER, {"ports": [{k: v for k, v in PORT.items() if k != "ip"}]}, True),
 ]
+CASES += MEMORYSTORE_CASES  # each backend keeps its cases beside its code
 BY_NAME = {rule.name: rule for rule in RULES}
 
 
@@ -172,6 +175,7 @@ UNKNOWN_CASES = [
     ("docker-port-loopback-only", CONTAINER, {"ports": UNKNOWN_ARRAY}),
     ("docker-port-loopback-only", CONTAINER, {"ports": [{**PORT, "ip": UNKNOWN}]}),
 ]
+UNKNOWN_CASES += MEMORYSTORE_UNKNOWN_CASES
 
 
 @pytest.mark.parametrize(("policy", "type_", "props"), UNKNOWN_CASES, ids=[c[0] for c in UNKNOWN_CASES])
