@@ -22,8 +22,8 @@ import pulumi_digitalocean as do
 
 from infra.backends.digitalocean import limits, valkey_config
 from infra.backends.digitalocean.settings import DigitalOceanSettings
-from infra.config_errors import PROJECT
-from infra.redis_settings import RedisSettings
+from infra.contract import PROJECT
+from infra.config.redis import RedisSettings
 
 CLUSTER_ID = "cluster_id"
 CLUSTER_URN = "cluster_urn"

@@ -1,6 +1,6 @@
 """The deploy hook's reader: the contract values a hooked DigitalOcean resource reports in its own outputs.
 
-A resource hook sees only the hooked resource's outputs (infra/verify_hook.py). The cluster reports its private host
+A resource hook sees only the hooked resource's outputs (infra/verify/hook.py). The cluster reports its private host
 name and port (numbers arrive as floats, protobuf's only number); the Valkey config, where the hook is attached
 because it is the last step, reports only the cluster it configures. Pure: tests call these directly.
 """

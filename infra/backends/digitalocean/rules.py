@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from infra.backends.digitalocean import limits, valkey_config
 from infra.backends.digitalocean.settings import DigitalOceanSettings
-from infra.config_errors import Problem, remove_command, set_command
-from infra.redis_settings import RedisSettings
+from infra.config.errors import Problem, remove_command, set_command
+from infra.config.redis import RedisSettings
 from policy.digitalocean_rules import RULES
 
 D = "digitalocean"

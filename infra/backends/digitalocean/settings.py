@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from infra.backends.digitalocean import limits
-from infra.models import Section, as_list, refuse_duplicates
+from infra.config.models import Section, as_list, refuse_duplicates
 
 PLACEHOLDER = "REPLACE-ME"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.backends.digitalocean.limits import EVICTION_POLICIES
-from infra.redis_settings import RedisSettings
+from infra.config.redis import RedisSettings
 
 # valkey_persistence: "When persistence is 'rdb', Valkey does RDB dumps each 10 minutes if any key is changed"
 # (valkey_advanced_config.yml): that schedule is fixed, so it is what the settings output promises.

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from infra.backends.digitalocean import mocks
 from infra.backends.digitalocean.settings import DigitalOceanSettings
-from infra.config_errors import Problem, problems_from
-from infra.offline import COMPUTED, RecordingMocks, StackRun, settle
+from infra.config.errors import Problem, problems_from
+from infra.tooling.mock_engine import COMPUTED, RecordingMocks, StackRun, settle
 
 VPC = "d455e75d-4858-4eec-8c95-da2f0a5f93a7"
 VALID: dict[str, Any] = {"region": "fra1", "vpcUuid": VPC,

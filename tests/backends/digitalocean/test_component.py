@@ -11,8 +11,8 @@ import pytest
 from do_support import VALID, build, resolve, section
 from infra.backends.digitalocean import component, mocks
 from infra.backends.digitalocean.endpoint import CLUSTER_TYPE, VALKEY_CONFIG_TYPE
-from infra.offline import contains_secret, unwrap
-from infra.redis_settings import RedisSettings
+from infra.tooling.mock_engine import contains_secret, unwrap
+from infra.config.redis import RedisSettings
 
 FIREWALL_TYPE = "digitalocean:index/databaseFirewall:DatabaseFirewall"
 _empty = pulumi.ResourceHookBinding()

@@ -18,10 +18,12 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from do_support import VALID, build, resolve
-from infra import contract, verify
+from infra import contract
+from infra.results import FAIL, PASS, WARN, passed
+from infra.verify import run as verify
 from infra.backends.digitalocean import mocks, valkey_config
-from infra.redis_settings import RedisSettings
-from redis_server import RedisServer, TLSFiles
+from infra.config.redis import RedisSettings
+from support.redis_server import RedisServer, TLSFiles
 
 pytestmark = pytest.mark.integration
 
@@ -80,18 +82,18 @@ def outputs(service) -> dict[str, Any]:
 def test_the_data_plane_checks_pass_against_a_node_presented_like_the_service(outputs, service):
     results = verify.run_all(outputs, plane="data", timeout=5, ca_cert=str(service[2]))
     by_name = {r.name: r for r in results}
-    assert verify.passed(results), [(r.name, r.status, r.detail) for r in results]
+    assert passed(results), [(r.name, r.status, r.detail) for r in results]
     for name in ("reachable", "tls", "tls_only", "auth_enforced", "ping", "eviction_policy", "round_trip"):
-        assert by_name[name].status == verify.PASS, by_name[name]
+        assert by_name[name].status == PASS, by_name[name]
     assert by_name["eviction_policy"].detail == "maxmemory-policy allkeys-lru"
-    assert by_name["dangerous_commands"].status == verify.WARN  # nothing can be disabled on DigitalOcean
+    assert by_name["dangerous_commands"].status == WARN  # nothing can be disabled on DigitalOcean
     assert mocks.PASSWORD not in repr(results)
 
 
 def test_the_certificate_is_verified_not_just_encrypted(outputs):
     results = verify.run_all(outputs, plane="data", timeout=5, ca_cert=None)  # the system store lacks trustme's CA
     tls = next(r for r in results if r.name == "tls")
-    assert tls.status == verify.FAIL and not verify.passed(results)
+    assert tls.status == FAIL and not passed(results)
 
 
 def test_the_user_default_authenticates_and_no_one_else(outputs, service):
@@ -112,4 +114,4 @@ def test_a_wrong_promise_is_caught(outputs, service):
     promised = {**outputs, contract.SETTINGS: {**outputs[contract.SETTINGS], "maxmemory-policy": "volatile-ttl"}}
     results = verify.run_all(promised, plane="data", timeout=5, ca_cert=str(service[2]))
     (eviction,) = [r for r in results if r.name == "eviction_policy"]
-    assert eviction.status == verify.FAIL and "volatile-ttl" in eviction.detail
+    assert eviction.status == FAIL and "volatile-ttl" in eviction.detail

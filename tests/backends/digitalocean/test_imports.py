@@ -1,4 +1,4 @@
-"""The import budget: a dev stack never loads pulumi_digitalocean, and the registry's view of this backend (its
+"""The import budget: a dev stack never loads pulumi_digitalocean nor the component, and the registry's view of this backend (its
 package `__init__`) loads nothing heavy; only the component module imports the provider."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from stack_harness import REPO_ROOT
+from support.stack_harness import REPO_ROOT
 
 pytestmark = pytest.mark.integration  # each test is a fresh interpreter (sys.modules is per process)
 
@@ -20,10 +20,12 @@ def _modules_after(code: str) -> set[str]:
     return set(done.stdout.split())
 
 
-def test_evaluating_the_dev_stack_imports_no_digitalocean_code():
-    loaded = _modules_after("from infra.offline import run_stack; run_stack('dev')")
+def test_evaluating_the_dev_stack_imports_no_digitalocean_provider_or_component():
+    loaded = _modules_after("from infra.tooling.mock_engine import run_stack; run_stack('dev')")
     assert "pulumi" in loaded  # the probe really evaluated a program
-    assert not {m for m in loaded if m.startswith(("pulumi_digitalocean", "infra.backends.digitalocean"))}
+    assert "infra.backends.digitalocean.settings" in loaded  # the registry looked (the settings model, the mocks)
+    assert not {m for m in loaded if m.startswith("pulumi_digitalocean")}
+    assert "infra.backends.digitalocean.component" not in loaded
 
 
 def test_the_backend_package_itself_is_free_to_import():

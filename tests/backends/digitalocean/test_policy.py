@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from do_support import VALID, build
-from infra.redis_settings import RedisSettings
+from infra.config.redis import RedisSettings
 from policy import digitalocean_rules as rules
 from policy.rules import UNKNOWN_VALUES
 

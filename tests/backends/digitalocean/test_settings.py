@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from do_support import VALID, field_problems, section
 from infra.backends.digitalocean import limits, rules
 from infra.backends.digitalocean.settings import DigitalOceanSettings, default_name
-from infra.redis_settings import RedisSettings
+from infra.config.redis import RedisSettings
 
 
 def test_the_valid_section_and_its_secure_defaults():

@@ -10,9 +10,9 @@ import pytest
 from do_support import build, field_problems
 from infra.backends.digitalocean import rules
 from infra.backends.digitalocean.settings import PLACEHOLDER, DigitalOceanSettings, stand_in
-from infra.config_errors import PROJECT
-from infra.redis_settings import RedisSettings
-from infra.stack_files import load_stack_config
+from infra.contract import PROJECT
+from infra.config.redis import RedisSettings
+from infra.config.stack_files import load_stack_config
 from policy import digitalocean_rules
 
 STACK = "digitalocean"

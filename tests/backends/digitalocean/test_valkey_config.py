@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from infra.backends.digitalocean import limits, valkey_config
-from infra.redis_settings import RedisSettings
+from infra.config.redis import RedisSettings
 
 # Directives that reach the Valkey config (as DigitalOcean names them), and the lazyfree family the model sets as one.
 RENDERED = {"maxmemory-policy": "valkey_maxmemory_policy", "timeout": "timeout"}
