@@ -25,7 +25,8 @@ SPEC = BackendSpec(
     data_plane_from_deployer=False,
     control_plane=None,  # nothing here can stand in for DigitalOcean's API (docs/digitalocean.md)
     mocks="infra.backends.digitalocean.mocks:OUTPUTS",
-    backup=None,  # no service-managed backups for Valkey ("Backups are not supported for ... Valkey clusters")
+    # DigitalOcean has no Valkey backups and SYNC is not shown to be allowed: backup/restore refuse, saying what to do
+    backup="infra.backends.digitalocean.backup",
     needs_local_docker=False,
     stand_in="infra.backends.digitalocean.settings:stand_in",
 )

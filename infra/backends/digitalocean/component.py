@@ -22,13 +22,9 @@ import pulumi_digitalocean as do
 
 from infra.backends.digitalocean import limits, valkey_config
 from infra.backends.digitalocean.settings import DigitalOceanSettings
-from infra.contract import PROJECT
+from infra.backends.digitalocean.outputs import CLUSTER_ID, CLUSTER_NAME, CLUSTER_URN, REGION
 from infra.config.redis import RedisSettings
-
-CLUSTER_ID = "cluster_id"
-CLUSTER_URN = "cluster_urn"
-CLUSTER_NAME = "cluster_name"
-REGION = "region"
+from infra.contract import PROJECT
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ GOOD: dict[str, dict[str, Any]] = {
     CLUSTER: {"region": "fra1", "name": "profwise-redis-digitalocean", "engine": "valkey",
               "privateNetworkUuid": "d455e75d-4858-4eec-8c95-da2f0a5f93a7", "nodeCount": 2.0,
               "size": "db-s-1vcpu-2gb", "maintenanceWindows": [{"hour": "05:00", "day": "sunday"}], "version": "8",
-              "tags": ["profwise-redis", "profwise-redis:digitalocean"]},
+              "tags": ["profwise-redis", "profwise-redis:digitalocean", "profwise-backend"]},
     FIREWALL: {"rules": [{"value": "163973392", "type": "droplet"}, {"value": "profwise-backend", "type": "tag"}],
                "clusterId": "redis-cluster-id"},
     VALKEY_CONFIG: {"ssl": True, "valkeyMaxmemoryPolicy": "allkeys-lru", "persistence": "rdb", "timeout": 0.0,

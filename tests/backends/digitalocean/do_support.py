@@ -1,19 +1,17 @@
-"""Helpers for the digitalocean backend's tests: a valid section, validation as the loader reports it, the
-component built under the mock engine with every registration recorded."""
+"""Helpers for the digitalocean backend's tests: a valid section, validation as the loader reports it, and the real
+program evaluated under the mock engine with Pulumi.digitalocean.yaml (its placeholders filled, changes merged)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Mapping
 
-import pulumi
 from pydantic import ValidationError
 
-from infra.backends.digitalocean import mocks
 from infra.backends.digitalocean.settings import DigitalOceanSettings
 from infra.config.errors import Problem, problems_from
-from infra.tooling.mock_engine import COMPUTED, RecordingMocks, StackRun, settle
+from support.stack_harness import StackRun, filled_section, run_stack
 
+STACK = "digitalocean"
 VPC = "d455e75d-4858-4eec-8c95-da2f0a5f93a7"
 VALID: dict[str, Any] = {"region": "fra1", "vpcUuid": VPC,
                          "trustedSources": [{"type": "droplet", "value": "163973392"},
@@ -34,20 +32,17 @@ def field_problems(values: Mapping[str, Any]) -> list[Problem]:
     return []
 
 
-def build(values: Mapping[str, Any], redis: Any, hooks: Any = None,
-          stack: str = "digitalocean") -> tuple[Any, StackRun]:
-    """The component under fresh mocks; returns it and the recorded run (resources with their inputs)."""
-    from infra.backends.digitalocean.component import DigitalOceanValkey, DigitalOceanValkeyArgs
-
-    run = StackRun()
-    pulumi.runtime.set_mocks(RecordingMocks(run, {**COMPUTED, **mocks.OUTPUTS}), project="profwise-redis", stack=stack,
-                             preview=False)
-    component = DigitalOceanValkey("redis", DigitalOceanValkeyArgs(DigitalOceanSettings.model_validate(values), redis,
-                                                                   hooks))
-    settle()
-    return component, run
+def overrides(redis: Mapping[str, Any] | None = None, verify: Mapping[str, Any] | None = None,
+              **changes: Any) -> dict[str, Any]:
+    """For Pulumi.digitalocean.yaml: the VPC and the trusted sources of VALID in place of its placeholders,
+    `changes` merged into its `digitalocean` object, `redis`/`verify` replacing those objects."""
+    found: dict[str, Any] = filled_section(STACK, STACK, **{"vpcUuid": VPC, "trustedSources": VALID["trustedSources"],
+                                                            **changes})
+    found.update({key: dict(value) for key, value in (("redis", redis), ("verify", verify)) if value is not None})
+    return found
 
 
-def resolve(output: pulumi.Output[Any]) -> tuple[Any, bool]:
-    loop = asyncio.get_event_loop()
-    return loop.run_until_complete(output.future()), loop.run_until_complete(output.is_secret())
+def deploy(redis: Mapping[str, Any] | None = None, into: StackRun | None = None, verify: Mapping[str, Any] | None = None,
+           **changes: Any) -> StackRun:
+    """The real program on the stack file with `overrides(redis, verify, **changes)`."""
+    return run_stack(STACK, overrides=overrides(redis, verify, **changes), into=into)

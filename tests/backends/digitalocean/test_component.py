@@ -1,99 +1,118 @@
-"""The component under the Pulumi mock engine: every input the provider receives, every output, secrets secret,
-the cluster protected, the hooks on the last step, and the provider's real argument names (the SDK rejects others)."""
+"""The component through the real program (Pulumi.digitalocean.yaml under the mock engine): every input the provider
+receives, every output, secrets secret, the cluster protected, the hook on the last step, and the provider's real
+argument names (the SDK rejects others)."""
 
 from __future__ import annotations
 
 import json
 
-import pulumi
 import pytest
 
-from do_support import VALID, build, resolve, section
+from do_support import STACK, VALID, VPC, deploy, overrides
+from infra import contract
 from infra.backends.digitalocean import component, mocks
+from infra.backends.digitalocean import outputs as keys
 from infra.backends.digitalocean.endpoint import CLUSTER_TYPE, VALKEY_CONFIG_TYPE
-from infra.tooling.mock_engine import contains_secret, unwrap
-from infra.config.redis import RedisSettings
+from infra.config.errors import ConfigError
+from infra.verify import hook as verify_hook
+from support.stack_harness import StackRun, assert_secret_everywhere, capture_options
 
 FIREWALL_TYPE = "digitalocean:index/databaseFirewall:DatabaseFirewall"
-_empty = pulumi.ResourceHookBinding()
+PROJECT_UUID = "9cc10173-e9ea-4176-9dbc-a4cee4c4ff30"
+HOST = f"private-profwise-cache-do-user-{mocks.ACCOUNT}-0.k.db.ondigitalocean.com"
 
 
 @pytest.fixture(scope="module")
-def built():
-    return build(section(name="profwise-cache", projectId="9cc10173-e9ea-4176-9dbc-a4cee4c4ff30", tags=["team:web"],
-                         maintenanceWindow={"day": "Wednesday", "hour": "02:30"}), RedisSettings())
+def run() -> StackRun:
+    return deploy(name="profwise-cache", projectId=PROJECT_UUID, tags=["team:web"],
+                  maintenanceWindow={"day": "Wednesday", "hour": "02:30"})
 
 
-def test_the_cluster_is_valkey_with_a_standby_in_the_vpc(built):
-    _, run = built
+def test_the_cluster_is_valkey_with_a_standby_in_the_vpc(run):
     cluster = run.one(CLUSTER_TYPE)
-    assert unwrap(cluster.inputs) == {
+    assert {k: cluster.plain(k) for k in cluster.inputs} == {
         "name": "profwise-cache", "engine": "valkey", "version": "8", "size": "db-s-1vcpu-2gb", "region": "fra1",
-        "nodeCount": 2, "privateNetworkUuid": VALID["vpcUuid"], "projectId": "9cc10173-e9ea-4176-9dbc-a4cee4c4ff30",
+        "nodeCount": 2, "privateNetworkUuid": VPC, "projectId": PROJECT_UUID,
         "maintenanceWindows": [{"day": "wednesday", "hour": "02:30"}],
         "tags": ["profwise-redis", "profwise-redis:digitalocean", "team:web"]}
     assert "evictionPolicy" not in cluster.inputs  # one owner of the policy: the Valkey config
 
 
-def test_the_firewall_admits_exactly_the_trusted_sources(built):
-    _, run = built
+def test_the_firewall_admits_exactly_the_trusted_sources(run):
     firewall = run.one(FIREWALL_TYPE)
     assert firewall.plain("clusterId") == "redis-cluster-id"
-    assert firewall.plain("rules") == [{"type": "droplet", "value": "163973392"},
-                                       {"type": "tag", "value": "profwise-backend"}]
+    assert firewall.plain("rules") == VALID["trustedSources"]
 
 
-def test_the_valkey_config_is_rendered_from_the_redis_settings(built):
-    _, run = built
+def test_the_valkey_config_is_rendered_from_the_stack_files_redis_settings(run):
     config = run.one(VALKEY_CONFIG_TYPE)
-    assert unwrap(config.inputs) == {"clusterId": "redis-cluster-id", "valkeyMaxmemoryPolicy": "allkeys-lru",
-                                     "timeout": 0, "persistence": "rdb", "frequentSnapshots": True, "ssl": True}
+    assert {k: config.plain(k) for k in config.inputs} == {
+        "clusterId": "redis-cluster-id", "valkeyMaxmemoryPolicy": "allkeys-lru", "timeout": 0, "persistence": "rdb",
+        "frequentSnapshots": True, "ssl": True}
 
 
-def test_the_outputs_follow_the_contract(built):
-    redis, _ = built
-    host, host_secret = resolve(redis.host)
-    assert host == f"private-profwise-cache-do-user-{mocks.ACCOUNT}-0.k.db.ondigitalocean.com" and not host_secret
-    assert resolve(redis.port) == (25061, False)
-    assert resolve(redis.password) == (mocks.PASSWORD, True)
-    assert (redis.backend, redis.tls) == ("digitalocean", True)
-    assert redis.settings["maxmemory-policy"] == "allkeys-lru" and "managed" in redis.settings
-    json.dumps(redis.settings)  # a plain value: no Output, nothing secret
-    extra = {key: resolve(pulumi.Output.from_input(value)) for key, value in redis.extra_outputs().items()}
-    assert extra == {component.CLUSTER_ID: ("redis-cluster-id", False),
-                     component.CLUSTER_URN: (f"do:dbaas:{mocks.CLUSTER_UUID}", False),
-                     component.CLUSTER_NAME: ("profwise-cache", False), component.REGION: ("fra1", False)}
+def test_the_outputs_follow_the_contract(run):
+    out = run.outputs
+    assert set(contract.CONTRACT_KEYS) <= set(out)
+    assert (out["backend"], out["host"], out["port"], out["tls"]) == ("digitalocean", HOST, 25061, True)
+    assert out["password"] == mocks.PASSWORD
+    assert out["url"] == f"rediss://:{mocks.PASSWORD}@{HOST}:25061/0"
+    assert out["app_env"]["REDIS_HOST"] == HOST and out["app_env"]["REDIS_TLS"] == "true"
+    assert out["settings"]["maxmemory-policy"] == "allkeys-lru" and out["settings"]["managed"]["maxmemory"]
+    assert {out[k] for k in (keys.CLUSTER_ID, keys.CLUSTER_URN, keys.CLUSTER_NAME, keys.REGION)} == {
+        "redis-cluster-id", f"do:dbaas:{mocks.CLUSTER_UUID}", "profwise-cache", "fra1"}
+    assert contract.CA_CERTIFICATE not in out  # Let's Encrypt: the system trust store verifies it
 
 
-def test_the_password_is_never_in_plain_text(built):
-    _, run = built
-    for resource in run.resources:
-        for key, value in resource.inputs.items():
-            assert mocks.PASSWORD not in json.dumps(unwrap(value)) or contains_secret(value), (resource.name, key)
+def test_the_password_is_secret_everywhere_and_nothing_else_is(run):
+    assert_secret_everywhere(run, mocks.PASSWORD)
+    assert run.secret_outputs == set(contract.SECRET_OUTPUTS)
+    assert mocks.PASSWORD not in json.dumps(run.outputs["settings"])
 
 
-def test_the_default_name_and_eviction_settings_reach_the_resources():
-    redis, run = build(VALID, RedisSettings.model_validate({"maxmemoryPolicy": "volatile-ttl", "timeout": 600}),
-                       stack="prod.eu")
-    assert run.one(CLUSTER_TYPE).plain("name") == "profwise-redis-prod-eu"
-    assert run.one(CLUSTER_TYPE).plain("tags") == ["profwise-redis", "profwise-redis:prod-eu"]
+def test_the_stack_files_own_values_and_eviction_settings_reach_the_resources():
+    run = deploy(redis={"maxmemoryPolicy": "volatile-ttl", "timeout": 600})
+    cluster = run.one(CLUSTER_TYPE)
+    assert cluster.plain("name") == "profwise-redis-digitalocean"
+    assert cluster.plain("tags") == ["profwise-redis", "profwise-redis:digitalocean", "profwise-backend"]
     config = run.one(VALKEY_CONFIG_TYPE)
     assert (config.plain("valkeyMaxmemoryPolicy"), config.plain("timeout")) == ("volatile-ttl", 600)
-    assert redis.settings["timeout"] == 600
+    assert run.outputs["settings"]["timeout"] == 600
 
 
-def test_the_cluster_is_protected_and_the_hook_goes_on_the_valkey_config(monkeypatch):
-    captured: dict[str, pulumi.ResourceOptions] = {}
-    original = pulumi.CustomResource.__init__
+def test_a_stack_name_makes_a_valid_cluster_name_and_tag():
+    assert component.cluster_tags("prod.eu", ("x",)) == ["profwise-redis", "profwise-redis:prod-eu", "x"]
 
-    def spy(self, t, name, props=None, opts=None, *args, **kwargs):  # noqa: ANN001
-        captured[name] = opts
-        return original(self, t, name, props, opts, *args, **kwargs)
 
-    monkeypatch.setattr(pulumi.CustomResource, "__init__", spy)
-    hook = pulumi.ResourceHook("verify", lambda args: None)  # the deploy verifier's, in the program
-    redis, _ = build(VALID, RedisSettings(), hooks=pulumi.ResourceHookBinding(after_create=[hook], after_update=[hook]))
-    assert captured["redis-cluster"].protect is True and not (captured["redis-cluster"].hooks or _empty).after_create
-    bound = captured["redis-config"].hooks
-    assert (bound.after_create, bound.after_update) == ([hook], [hook])
-    assert list(captured["redis-config"].depends_on) == [redis.firewall]
+@pytest.mark.parametrize(("changes", "key"), [
+    ({"nodeCount": 1}, "digitalocean.nodeCount"), ({"region": "mars1"}, "digitalocean.region"),
+    ({"trustedSources": [{"type": "ip_addr", "value": "0.0.0.0/0"}]}, "digitalocean.trustedSources"),
+    ({"vpcUuid": None}, "digitalocean.vpcUuid")])
+def test_a_bad_key_is_refused_naming_it_before_any_resource(changes, key):
+    into = StackRun()
+    with pytest.raises(ConfigError) as raised:
+        deploy(into=into, **changes)
+    assert f"profwise-redis:{key}" in str(raised.value) and into.resources == []
+
+
+def test_the_hook_goes_on_the_valkey_config_only(recorder):
+    deploy(verify={"fromDeployer": True})  # DigitalOcean's default is no hook: the VPC is out of the deployer's reach
+    request, _ = recorder.registrations[VALKEY_CONFIG_TYPE]
+    assert list(request.hooks.after_create) == list(request.hooks.after_update) == [verify_hook.HOOK_NAME]
+    hooked = [t for t, (r, _) in recorder.registrations.items() if r.HasField("hooks") and r.hooks.after_create]
+    assert hooked == [VALKEY_CONFIG_TYPE]
+
+
+def test_the_cluster_is_protected_and_the_config_waits_for_the_firewall():
+    from infra.stack_settings import load_settings
+
+    built: list[component.DigitalOceanValkey] = []
+    options = capture_options(lambda: built.append(component.build("other", load_settings())), stack=STACK,
+                              overrides=overrides())
+    assert options["other-cluster"].protect is True and not options["other-firewall"].protect
+    assert list(options["other-config"].depends_on) == [built[0].firewall]
+
+
+def test_without_from_deployer_no_hook_is_registered(recorder):
+    deploy()
+    assert verify_hook.HOOK_NAME not in recorder.hooks

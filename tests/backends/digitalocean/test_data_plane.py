@@ -17,7 +17,7 @@ import trustme
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from do_support import VALID, build, resolve
+from do_support import deploy
 from infra import contract
 from infra.results import FAIL, PASS, WARN, passed
 from infra.verify import run as verify
@@ -70,13 +70,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RedisSer
 
 @pytest.fixture(scope="module")
 def outputs(service) -> dict[str, Any]:
-    """The stack outputs of the component (mock engine), pointed at the stand-in node."""
-    component, _ = build(VALID, RedisSettings())
+    """The stack's outputs (the real program on Pulumi.digitalocean.yaml, mock engine), pointed at the stand-in."""
+    run = deploy()
     _, address, _ = service
-    host, port, password = (resolve(o)[0] for o in (component.host, component.port, component.password))
-    assert (port, password) == (mocks.PORT, mocks.PASSWORD)
-    return {contract.BACKEND: component.backend, contract.HOST: address, contract.PORT: port,
-            contract.TLS: component.tls, contract.PASSWORD: password, contract.SETTINGS: component.settings}
+    assert (run.outputs[contract.PORT], run.outputs[contract.PASSWORD]) == (mocks.PORT, mocks.PASSWORD)
+    return {**run.outputs, contract.HOST: address}
 
 
 def test_the_data_plane_checks_pass_against_a_node_presented_like_the_service(outputs, service):

@@ -1,12 +1,12 @@
-"""The mandatory rules for DigitalOcean: they pass on what the component registers and fail on weakened resources,
+"""The mandatory rules for DigitalOcean: they pass on what the stack registers and fail on weakened resources,
 each violation naming the property; an unknown value (a preview) is never a violation."""
 
 from __future__ import annotations
 
 import pytest
 
-from do_support import VALID, build
-from infra.config.redis import RedisSettings
+from digitalocean_policy_cases import GOOD
+from do_support import deploy
 from policy import digitalocean_rules as rules
 from policy.rules import UNKNOWN_VALUES
 
@@ -15,8 +15,13 @@ UNKNOWN = sorted(UNKNOWN_VALUES)[0]
 
 @pytest.fixture(scope="module")
 def registered() -> dict[str, dict]:
-    _, run = build(VALID, RedisSettings())
-    return {r.type: {k: r.plain(k) for k in r.inputs} for r in run.resources}
+    run = deploy()  # Pulumi.digitalocean.yaml, its placeholders filled
+    return {r.type: {k: r.plain(k) for k in r.inputs} for r in run.resources if r.type.startswith("digitalocean:")}
+
+
+def test_the_shared_tables_passing_resources_are_what_the_stack_registers(registered):
+    """The cases in digitalocean_policy_cases.py (which the real pack judges) start from exactly these."""
+    assert registered == GOOD
 
 
 def violations(type_: str, props: dict) -> dict[str, list[str]]:

@@ -7,7 +7,7 @@ import inspect
 
 from infra import backends
 from infra.backends import digitalocean
-from infra.backends.digitalocean import endpoint, mocks, rules, settings
+from infra.backends.digitalocean import backup, endpoint, mocks, rules, settings
 from infra.backends.spec import load
 
 SPEC = digitalocean.SPEC
@@ -24,5 +24,5 @@ def test_every_reference_loads_what_the_contract_describes():
     assert load(SPEC.stand_in) is settings.stand_in
     assert {t: load(r) for t, r in SPEC.endpoint_types.items()} == {
         digitalocean.VALKEY_CONFIG_TYPE: endpoint.valkey_config}
-    assert (SPEC.control_plane, SPEC.backup, SPEC.needs_local_docker, SPEC.data_plane_from_deployer) == (
-        None, None, False, False)
+    assert SPEC.service_backup() is backup
+    assert (SPEC.control_plane, SPEC.needs_local_docker, SPEC.data_plane_from_deployer) == (None, False, False)
