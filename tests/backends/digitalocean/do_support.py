@@ -42,7 +42,7 @@ def overrides(redis: Mapping[str, Any] | None = None, verify: Mapping[str, Any] 
     return found
 
 
-def deploy(redis: Mapping[str, Any] | None = None, into: StackRun | None = None, verify: Mapping[str, Any] | None = None,
-           **changes: Any) -> StackRun:
+def deploy(redis: Mapping[str, Any] | None = None, into: StackRun | None = None,
+           verify: Mapping[str, Any] | None = None, **changes: Any) -> StackRun:
     """The real program on the stack file with `overrides(redis, verify, **changes)`."""
     return run_stack(STACK, overrides=overrides(redis, verify, **changes), into=into)

@@ -18,7 +18,6 @@ from infra.config.stack_files import load_stack_config
 from policy import digitalocean_rules
 from support.stack_harness import StackRun, run_stack
 
-STACK = "digitalocean"
 
 
 def _section(name: str) -> dict:
