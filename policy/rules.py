@@ -11,6 +11,7 @@ runs in its own virtualenv. Every rule cites the AWS Security Hub / checkov / CI
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -237,6 +238,14 @@ RULES: tuple[Rule, ...] = (
          "CIS Docker Benchmark v1.6.0 5.14 (incoming container traffic bound to a specific host interface)",
          (CONTAINER,), _docker_loopback),
 )
+
+
+# Azure Managed Redis (policy/azure_rules.py, kept apart to keep files small). The pack imports these modules as
+# top-level names (`rules`, `azure_rules`), the offline `check` as `policy.rules`, `policy.azure_rules`.
+_PACKAGE = __name__.rpartition(".")[0]
+_azure = importlib.import_module(f"{_PACKAGE}.azure_rules" if _PACKAGE else "azure_rules")
+RULES += tuple(Rule(name, description, controls, types, factory(is_unknown))
+               for name, description, controls, types, factory in _azure.SPECS)
 
 
 def evaluate(resource_type: str, props: Props) -> list[tuple[Rule, str]]:
