@@ -26,7 +26,18 @@ def _cluster(args: Any) -> dict[str, Any]:
     return {"name": name, "id": _arm_id(group, f"Microsoft.Cache/redisEnterprise/{name}"),
             "hostName": values.host_name(name, args.inputs["location"]), "redisVersion": MOCK_REDIS_VERSION,
             "provisioningState": "Succeeded", "resourceState": "Running", "kind": "v2",
-            "redundancyMode": "ZR" if args.inputs.get("highAvailability") == "Enabled" else "None"}
+            "redundancyMode": "ZR" if args.inputs.get("highAvailability") == "Enabled" else "None",
+            **_identity(args.inputs.get("identity"))}
+
+
+def _identity(identity: Any) -> dict[str, Any]:
+    """ARM answers the identity ids the request listed as a map id -> {principalId, clientId} (the SDK's output type
+    is that map, so an echoed list would not even deserialize)."""
+    if not identity:
+        return {}
+    ids = identity.get("userAssignedIdentities") or []
+    return {"identity": {"type": identity.get("type"), "userAssignedIdentities": {
+        id_: {"principalId": MOCK_SUBSCRIPTION, "clientId": MOCK_SUBSCRIPTION} for id_ in ids}}}
 
 
 def _database(args: Any) -> dict[str, Any]:
