@@ -47,7 +47,7 @@ up: deps policy-venv ## deploy STACK (default dev) with the policy pack applied,
 preview: deps policy-venv ## show what `make up` would change, with the policy pack applied
 	pulumi preview --stack $(STACK) --policy-pack policy
 
-destroy: deps ## remove STACK's resources (the dev data volume is kept; see README)
+destroy: deps ## remove STACK's resources (the dev data volume is kept; see docs/dev.md)
 	pulumi destroy --stack $(STACK)
 
 verify: deps ## verify the deployed STACK from its outputs
@@ -77,5 +77,5 @@ redis.conf: deps ## re-render the checked-in redis.conf from the settings model
 	$(PY) -c "from infra import redis_conf; from infra.redis_settings import RedisSettings; \
 	open('redis.conf', 'w').write(redis_conf.render(RedisSettings()))"
 
-docs: deps ## regenerate the README's configuration table from the settings models
+docs: deps ## regenerate docs/configuration.md's table from the settings models
 	$(PY) -m infra.config_reference --write

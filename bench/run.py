@@ -1,8 +1,8 @@
 """`make bench` (`python -m bench.run`): our code against the practical limits on this machine, side by side.
 
 Runs the four comparisons in `bench.sections` and the restore one in `bench.restore_bench`, prints one table of
-ratios and writes it, with the machine it ran on, to `bench/results/latest.md` (and into README.md's Performance
-section, between its bench markers) and every raw sample to `bench/results/latest.json`. Not a test: nothing here
+ratios and writes it, with the machine it ran on, to `bench/results/latest.md` (and into `docs/performance.md`,
+between its bench markers) and every raw sample to `bench/results/latest.json`. Not a test: nothing here
 fails a build; the goals are shown met or not met, to be read (on a quiet machine) and acted on.
 """
 
@@ -22,16 +22,17 @@ from bench.stats import Row, markdown_table
 
 RESULTS = REPO_ROOT / "bench" / "results"
 SECTIONS = ("verify", "program", "config", "capacity", "restore")
-README_START, README_END = "<!-- bench-results:start -->", "<!-- bench-results:end -->"
+MARK_START, MARK_END = "<!-- bench-results:start -->", "<!-- bench-results:end -->"
+DOC = REPO_ROOT / "docs" / "performance.md"  # the page whose "Latest results" the bench rewrites
 
 
-def with_results(readme: str, results: str) -> str:
-    """README text with the block between the bench markers replaced by `results` (unchanged without markers)."""
-    start, end = readme.find(README_START), readme.find(README_END)
+def with_results(page: str, results: str) -> str:
+    """Page text with the block between the bench markers replaced by `results` (unchanged without markers)."""
+    start, end = page.find(MARK_START), page.find(MARK_END)
     if start < 0 or end < start:
-        return readme
+        return page
     body = results.split("\n", 2)[2]  # drop the results file's own title
-    return f"{readme[:start + len(README_START)]}\n{body.strip()}\n{readme[end:]}"
+    return f"{page[:start + len(MARK_START)]}\n{body.strip()}\n{page[end:]}"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,7 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="runs per restore figure (default 3; BENCH_RESTORE_RUNS)")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md/latest.json go")
-    parser.add_argument("--no-readme", action="store_true", help="do not copy the results into README.md")
+    parser.add_argument("--no-docs", "--no-readme", dest="no_docs", action="store_true",
+                        help="do not copy the results into docs/performance.md")
     return parser.parse_args(argv)
 
 
@@ -118,10 +120,9 @@ def main(argv: list[str] | None = None) -> int:
                                                      indent=2) + "\n")
     print(text)
     print(f"bench: wrote {args.out / 'latest.md'} and latest.json")
-    readme = REPO_ROOT / "README.md"
-    if not args.no_readme and not args.only and readme.exists():
-        readme.write_text(with_results(readme.read_text(), text))
-        print("bench: README.md's Performance section now shows these numbers")
+    if not args.no_docs and not args.only and DOC.exists():
+        DOC.write_text(with_results(DOC.read_text(), text))
+        print(f"bench: {DOC.relative_to(REPO_ROOT)}'s latest results now show these numbers")
     return 0
 
 

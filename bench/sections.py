@@ -1,4 +1,4 @@
-"""The four comparisons of `make bench`, each returning result rows (see README "Performance" for what they mean).
+"""The four comparisons of `make bench`, each returning result rows (see docs/performance.md for what they mean).
 
 1. verify start-up: the whole `verify` CLI vs the floor for any Python Redis tool (import redis-py, PING once).
 2. program: each stack evaluated under the mock engine vs a bare `import pulumi, pulumi_aws, pulumi_docker`.

@@ -1,7 +1,7 @@
-"""Generate the README's configuration table from the settings models, so the docs cannot drift.
+"""Generate the configuration table of `docs/configuration.md` from the settings models, so the docs cannot drift.
 
-`python -m infra.config_reference` prints the table; `make docs` writes it between the README's markers and a
-test fails when the README differs from what the models say.
+`python -m infra.config_reference` prints the table; `make docs` writes it between that page's markers and a
+test fails when the page differs from what the models say.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from infra.redis_settings import format_size
 from infra.settings import StackSettings
 
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
+# The one page that holds the generated table (a test checks this is the file it reads, and no other page has markers).
+DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 SIZE_FIELDS = {"maxmemory"}
 
 
@@ -73,16 +75,15 @@ def table() -> str:
     return "\n".join(lines)
 
 
-def splice(readme: str) -> str:
+def splice(page: str) -> str:
     pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-    if not pattern.search(readme):
-        raise ValueError(f"README has no {START} ... {END} markers")
-    return pattern.sub(lambda _: f"{START}\n{table()}\n{END}", readme)
+    if not pattern.search(page):
+        raise ValueError(f"{DOC.name} has no {START} ... {END} markers")
+    return pattern.sub(lambda _: f"{START}\n{table()}\n{END}", page)
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write"]:
-        path = Path(__file__).resolve().parent.parent / "README.md"
-        path.write_text(splice(path.read_text()))
+        DOC.write_text(splice(DOC.read_text()))
     else:
         print(table())

@@ -2,7 +2,7 @@
 
 The engine part lives in `infra.offline` (the offline `check` command uses it too); this module re-exports the parts the
 tests import and adds what only tests need: `prod_overrides()`, which fills the placeholder ids of `Pulumi.prod.yaml`
-the way a user does with the README's `pulumi config set` lines, `capture_options()` and
+the way a user does with docs/prod.md's `pulumi config set` lines, `capture_options()` and
 `assert_secret_everywhere()`.
 """
 
@@ -28,7 +28,7 @@ from infra.offline import (  # noqa: F401 — re-exported: what the tests import
 from infra.stack_files import REPO_ROOT  # noqa: F401 — re-exported
 
 
-# What a user sets with the README's `pulumi config set` lines in place of Pulumi.prod.yaml's REPLACE-ME ids.
+# What a user sets with docs/prod.md's `pulumi config set` lines in place of Pulumi.prod.yaml's REPLACE-ME ids.
 PROD_IDS = {"vpcId": "vpc-0a1b2c3d4e5f67890", "subnetIds": ["subnet-0a1b2c3d4e5f67891", "subnet-0a1b2c3d4e5f67892"],
             "allowedSecurityGroupIds": ["sg-0a1b2c3d4e5f67893"]}
 

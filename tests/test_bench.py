@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bench.harness import alternating
-from bench.run import README_END, README_START, with_results
+from bench.run import DOC, MARK_END, MARK_START, with_results
 from bench.sections import capacity_rows, mixed
 from bench.stats import Figure, Goal, Row, fmt, markdown_table, ratios
 
@@ -97,12 +97,19 @@ def test_rounds_alternate_direction_so_drift_favours_no_side():
     assert orders == [["stock", "shipped", "no-aof"], ["no-aof", "shipped", "stock"]] * 2
 
 
-def test_results_replace_only_the_marked_block_of_the_readme():
-    readme = f"# Title\n\n## Performance\n{README_START}\nold table\n{README_END}\n\n## Next\n"
+def test_results_replace_only_the_marked_block_of_the_page():
+    page = f"# Title\n\n## Performance\n{MARK_START}\nold table\n{MARK_END}\n\n## Next\n"
     results = "# Benchmark results\n\n- machine: X\n\n| a |\n"
-    updated = with_results(readme, results)
-    assert updated == f"# Title\n\n## Performance\n{README_START}\n- machine: X\n\n| a |\n{README_END}\n\n## Next\n"
+    updated = with_results(page, results)
+    assert updated == f"# Title\n\n## Performance\n{MARK_START}\n- machine: X\n\n| a |\n{MARK_END}\n\n## Next\n"
     assert with_results("no markers here\n", results) == "no markers here\n"
+
+
+def test_the_page_make_bench_writes_has_its_markers_once():
+    page = DOC.read_text()  # without them `make bench` would silently leave the published figures stale
+    assert DOC.name == "performance.md" and page.count(MARK_START) == page.count(MARK_END) == 1
+    assert page.index(MARK_START) < page.index(MARK_END)
+    assert with_results(page, "# Benchmark results\n\n- when: now\n") != page
 
 
 @pytest.mark.parametrize("text, sizes", [("300000", (300_000,)), ("300000,3_000_000", (300_000, 3_000_000))])

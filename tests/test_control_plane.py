@@ -125,7 +125,7 @@ def test_an_unreachable_api_fails_within_the_timeout(aws_env):
 
 
 def test_the_aws_client_is_bounded():
-    """What the README promises: connect and read timeouts, and at most 3 attempts (boto3's standard retry mode)."""
+    """What the docs promise: connect and read timeouts, and at most 3 attempts (boto3's standard retry mode)."""
     config = control_plane.client(REGION, 3.0, endpoint_url="http://127.0.0.1:1").meta.config
     assert (config.connect_timeout, config.read_timeout) == (3.0, 3.0)
     assert config.retries == {"mode": "standard", "total_max_attempts": 3}

@@ -1,4 +1,4 @@
-"""The prod stack under the mock engine with the real Pulumi.prod.yaml (its REPLACE-ME ids filled, as the README
+"""The prod stack under the mock engine with the real Pulumi.prod.yaml (its REPLACE-ME ids filled, as docs/prod.md
 says): every Security Hub / checkov control, the network rules, parameters, alarms, logs, outputs and the token."""
 
 from __future__ import annotations
