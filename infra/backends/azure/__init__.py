@@ -1,3 +1,25 @@
 """The `azure` backend: Azure Managed Redis (Microsoft.Cache/redisEnterprise), the successor of the retiring Azure
 Cache for Redis — a highly available cluster reached only through a private endpoint, TLS on port 10000, the primary
-access key as the app's password (docs/azure.md)."""
+access key as the app's password (docs/azure.md). Only the spec lives here: importing it loads no provider."""
+
+from infra.backends.spec import BackendSpec
+
+DATABASE_TYPE = "azure-native:redisenterprise:Database"  # the hooked resource (infra/backends/azure/endpoint.py)
+
+SPEC = BackendSpec(
+    name="azure",
+    summary="Azure Managed Redis, behind a private endpoint",
+    settings_model="infra.backends.azure.settings:AzureSettings",
+    component="infra.backends.azure.component:build",
+    rules="infra.backends.azure.rules:problems",
+    endpoint_types={DATABASE_TYPE: "infra.backends.azure.endpoint:database"},
+    # Public network access is disabled: only a deployer inside the VNet reaches the data plane.
+    data_plane_from_deployer=False,
+    # No control-plane checks: nothing here validates requests against the Azure API (docs/azure.md).
+    control_plane=None,
+    mocks="infra.backends.azure.mocks:OUTPUTS",
+    # None means RDB over the wire (SYNC), which the service blocks; its own backup (export to a storage account)
+    # is not implemented yet (docs/azure.md).
+    backup=None,
+    stand_in="infra.backends.azure.values:stand_in",
+)

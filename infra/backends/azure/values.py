@@ -155,3 +155,13 @@ def host_name(cluster: str, location: str) -> str:
     """The endpoint clients use: <name>.<region>.redis.azure.net, resolved to the private endpoint's address by the
     privatelink.redis.azure.net zone ("Azure Managed Redis with Azure Private Link", FAQ)."""
     return f"{cluster}.{location}.redis.azure.net"
+
+
+def stand_in(placeholder: str, index: int) -> str:
+    """A valid value for a `REPLACE-ME` placeholder of the shipped stack file (the offline `check` and the tests run
+    the program with these; a real `pulumi up` refuses the placeholders), recognised by its shape."""
+    for marker, kind in (("/subnets/", "subnet"), ("/privateDnsZones/", "private_dns_zone"),
+                         ("/userAssignedIdentities/", "user_assigned_identity"), ("https://", "key_url")):
+        if marker in placeholder:
+            return EXAMPLES[kind]
+    return f"profwise-standin-{index}-rg"  # the only other placeholder: a resource group name
