@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from pulumi.runtime import rpc
 
+from backends.azure.azure_policy_cases import AZURE_CASES, AZURE_UNKNOWN_CASES
+
 from policy import rules
 from policy.rules import (
     CONTAINER,
@@ -115,6 +117,7 @@ CASES = [
     ("docker-port-loopback-only", CONTAINER, {"ports": [{**PORT, "ip": "192.168.1.20"}]}, True),
     ("docker-port-loopback-only", CONTAINER, {"ports": [{k: v for k, v in PORT.items() if k != "ip"}]}, True),
 ]
+CASES += AZURE_CASES  # each backend's policies keep their cases beside the backend's tests
 BY_NAME = {rule.name: rule for rule in RULES}
 
 
@@ -172,6 +175,9 @@ UNKNOWN_CASES = [
     ("docker-port-loopback-only", CONTAINER, {"ports": UNKNOWN_ARRAY}),
     ("docker-port-loopback-only", CONTAINER, {"ports": [{**PORT, "ip": UNKNOWN}]}),
 ]
+
+
+UNKNOWN_CASES += AZURE_UNKNOWN_CASES
 
 
 @pytest.mark.parametrize(("policy", "type_", "props"), UNKNOWN_CASES, ids=[c[0] for c in UNKNOWN_CASES])
