@@ -74,8 +74,8 @@ check: deps ## run the compliance policies offline over STACK (no cloud, no Pulu
 	$(PY) -m infra.cli check --stack $(STACK)
 
 redis.conf: deps ## re-render the checked-in redis.conf from the settings model
-	$(PY) -c "from infra import redis_conf; from infra.redis_settings import RedisSettings; \
+	$(PY) -c "from infra.config import redis_conf; from infra.config.redis import RedisSettings; \
 	open('redis.conf', 'w').write(redis_conf.render(RedisSettings()))"
 
 docs: deps ## regenerate docs/configuration.md's table from the settings models
-	$(PY) -m infra.config_reference --write
+	$(PY) -m infra.tooling.config_reference --write

@@ -16,15 +16,15 @@ def class_paths(types: list[str]) -> list[str]:
     paths = []
     for token in sorted(set(types)):
         package, module, name = token.split(":")
-        if package in ("aws", "docker", "random"):
+        if package not in ("profwise", "pulumi"):  # components and providers have no SDK class of their own
             area = module.split("/")[0]
             paths.append(f"pulumi_{package}" + ("" if area == "index" else f".{area}") + f".{name}")
     return paths
 
 
 def main(stack: str, list_classes: bool = False) -> int:
-    from infra.commands.check import placeholder_standins
-    from infra.offline import run_stack
+    from infra.cli.commands.check import placeholder_standins
+    from infra.tooling.mock_engine import run_stack
 
     try:
         run = run_stack(stack, overrides=placeholder_standins(stack)[0])

@@ -30,10 +30,12 @@ from redis.retry import Retry
 from bench import restore_data
 from bench.harness import PY, start_server
 from bench.stats import Figure, Goal, Row, ratios
-from infra import backup, rdb, redis_conf
-from infra.redis_settings import RedisSettings
-from infra.restore_wire import encode
-from infra.verify import Target
+from infra.ops import backup
+from infra.ops import rdb
+from infra.config import redis_conf
+from infra.config.redis import RedisSettings
+from infra.ops.rdb.wire import encode
+from infra.endpoint import Target
 from ops_support import outputs_for, run_measured, write_outputs
 from redis_server import RedisServer
 
@@ -46,7 +48,7 @@ def _maxmemory(rdb_bytes: int) -> str:
 
 
 def dataset(tmp: Path, keys: int, password: str) -> Path:
-    """A backup (RDB + manifest, made by `infra.backup.take`) of `keys` keys of the bench mix."""
+    """A backup (RDB + manifest, made by `infra.ops.backup.take`) of `keys` keys of the bench mix."""
     conf = redis_conf.render(RedisSettings(), password)
     source = start_server(tmp / f"source-{keys}", conf, extra='appendonly no\nsave ""\nmaxmemory 0')
     try:

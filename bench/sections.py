@@ -17,9 +17,9 @@ from pathlib import Path
 from bench.harness import PY, REPO_ROOT, STOCK_CONF, alternating, interleaved, need, redis_benchmark, start_server
 from bench.harness import timed
 from bench.stats import Figure, Goal, Row, ratios
-from infra import redis_conf
-from infra.loadtest_limits import server_cpu_seconds
-from infra.redis_settings import RedisSettings
+from infra.config import redis_conf
+from infra.loadtest.limits import server_cpu_seconds
+from infra.config.redis import RedisSettings
 from ops_support import outputs_for, write_outputs  # the tests' outputs builder (harness puts tests/ on the path)
 
 FLOOR = "import os, redis; redis.Redis(port=int(os.environ['BENCH_PORT']), password=os.environ['BENCH_PW']).ping()"

@@ -16,7 +16,7 @@ if not __package__:  # Pulumi runs this directory as a script (runpy.run_path), 
 import pulumi  # noqa: E402
 
 from infra import program  # noqa: E402
-from infra.settings import load_settings  # noqa: E402
+from infra.stack_settings import load_settings  # noqa: E402
 
 settings = load_settings()
 for key, value in program.define(settings).items():

@@ -7,13 +7,13 @@ Output keys are constants shared by the program, the CLI and the tests. A backen
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
 from urllib.parse import quote
 
 if TYPE_CHECKING:  # the CLI imports this module for its key constants; pulumi and pydantic cost ~0.15 s to import
     import pulumi
 
-    from infra.settings import AppSettings
+    from infra.config.app import AppSettings
 
 BACKEND = "backend"
 HOST = "host"
@@ -40,10 +40,17 @@ REGION = "region"
 # snapshot_retention_days, parameter_group_name, parameters (name -> value, as rendered).
 CONTROL_PLANE = "control_plane"
 
-# Pulumi type tokens of the resources a backend's endpoint lives on: the deploy hook reads host and port from their
-# outputs, and the tests find them in a recorded stack. (policy/rules.py keeps its own copies: the pack is stdlib-only.)
-CONTAINER_TYPE = "docker:index/container:Container"
-REPLICATION_GROUP_TYPE = "aws:elasticache/replicationGroup:ReplicationGroup"
+# PEM text of a private CA that signs the service's TLS certificate (a backend whose service uses one exports it; the
+# verifier then trusts it without --ca-cert). Non-secret.
+CA_CERTIFICATE = "ca_certificate"
+
+# What the `settings` output carries besides the Redis settings a live server must show (RedisSettings.effective):
+# the differences between services, as data, so verify and health never ask which backend they face.
+MANAGED = "managed"  # setting name (maxmemory, appendonly) -> why the service decides it itself: checks skip it
+RESTRICTED_COMMANDS = "restricted_commands"  # commands the service itself blocks: absent without a probe
+CLUSTER_MODE = "cluster_mode"  # true: the keyspace is sharded, clients must follow MOVED
+
+DEFAULT_PORT = 6379  # Redis's port: inside the container, the default published port, ElastiCache's
 
 APP_ENV_KEYS = ("ENABLE_REDIS_CACHE", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DEFAULT_TTL", "REDIS_TLS")
 
@@ -77,6 +84,14 @@ def app_env(host: str, port: int, password: str, tls: bool, app: AppSettings) ->
         "REDIS_DEFAULT_TTL": str(app.default_ttl),
         "REDIS_TLS": "true" if tls else "false",
     }
+
+
+def settings_output(effective: Mapping[str, Any], managed: Mapping[str, str] | None = None,
+                    restricted_commands: Iterable[str] = (), cluster_mode: bool = False) -> dict[str, Any]:
+    """The `settings` output: the Redis settings a live server shows (`RedisSettings.effective()`, as the service
+    applies them) plus what the service decides for itself, the same keys for every backend."""
+    return {**effective, MANAGED: dict(managed or {}), RESTRICTED_COMMANDS: sorted(restricted_commands),
+            CLUSTER_MODE: cluster_mode}
 
 
 def stack_outputs(redis: RedisBackend, app: AppSettings) -> dict[str, pulumi.Input[Any]]:

@@ -1,7 +1,8 @@
 """The stack, as a function of validated settings: build the backend's component, return the contract outputs.
 
-Kept apart from `__main__` so tests evaluate exactly this under the Pulumi mock engine. Each backend module is
-imported only when its stack needs it (importing pulumi_aws for a dev stack would double the program's start-up).
+Kept apart from `__main__` so tests evaluate exactly this under the Pulumi mock engine. The registry imports a
+backend's component only when its stack needs it (importing pulumi_aws for a dev stack would double the program's
+start-up); nothing here knows which backends exist.
 """
 
 from __future__ import annotations
@@ -10,22 +11,18 @@ from typing import Any
 
 import pulumi
 
+from infra import backends
 from infra.contract import RedisBackend, stack_outputs
-from infra.settings import StackSettings
-from infra.verify_hook import DeployVerifier
+from infra.stack_settings import StackSettings
+from infra.verify.hook import DeployVerifier
 
 RESOURCE_NAME = "redis"
 
 
 def build_backend(settings: StackSettings, hooks: pulumi.ResourceHookBinding | None = None) -> RedisBackend:
-    """`hooks` go on the backend's Redis resource (the container, the replication group)."""
-    if settings.backend == "docker":
-        from infra.docker_redis import DockerRedis, DockerRedisArgs
-
-        return DockerRedis(RESOURCE_NAME, DockerRedisArgs.from_settings(settings, hooks=hooks))
-    from infra.elasticache_redis import ElastiCacheRedis, ElastiCacheRedisArgs
-
-    return ElastiCacheRedis(RESOURCE_NAME, ElastiCacheRedisArgs.from_settings(settings, hooks=hooks))
+    """`hooks` go on the backend's Redis resource (the one its spec's `endpoint_types` names)."""
+    backend: RedisBackend = backends.get(settings.backend).build(RESOURCE_NAME, settings, hooks)
+    return backend
 
 
 def define(settings: StackSettings) -> dict[str, pulumi.Input[Any]]:

@@ -1,18 +1,18 @@
 """The guide's key-metric thresholds, written once, and the one evaluation of Redis's persistence status fields.
 
-Three tools judge the same INFO figures: `verify` (pass/fail after a deploy, `infra.checks_metrics`), `health` (the
-operator's pass/warn/fail table, `infra.health`) and `loadtest` (which refuses to fill memory past the alert line,
-`infra.loadtest_keys`). They differ on purpose — verify fails where the guide raises an alert, health adds a warning
+Three tools judge the same INFO figures: `verify` (pass/fail after a deploy, `infra.verify.metrics`), `health` (the
+operator's pass/warn/fail table, `infra.ops.health`) and `loadtest` (which refuses to fill memory past the alert line,
+`infra.loadtest.keys`). They differ on purpose — verify fails where the guide raises an alert, health adds a warning
 band before it and a failure band past it — but every band is derived from the constants here, so changing a
-threshold changes all three. The prod stack's CloudWatch alarms (`infra.elasticache_alarms`) state the same alert
-lines in their own terms (a test keeps them equal).
+threshold changes all three. The prod stack's CloudWatch alarms (`infra.backends.elasticache.alarms`) state the same
+alert lines in their own terms (a test keeps them equal).
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from infra.verify import FAIL, PASS, WARN
+from infra.results import FAIL, PASS, WARN
 
 # The guide's alert lines (also the CloudWatch alarms': memory > 80 %, connections > 10,000, hit rate < 80 %).
 MEMORY_LIMIT = 0.80  # share of maxmemory: verify fails at it, health warns from it, loadtest never crosses it

@@ -251,3 +251,7 @@ RULES += tuple(Rule(name, description, controls, types, factory(is_unknown))
 def evaluate(resource_type: str, props: Props) -> list[tuple[Rule, str]]:
     """Every (rule, message) the resource violates; empty when it complies or no rule applies to its type."""
     return [(rule, message) for rule in RULES for message in rule.violations(resource_type, props)]
+
+# Rules of backends kept in sibling modules (standard library only too), imported either way the pack is loaded.
+RULES = (*RULES, *(Rule(*spec) for spec in importlib.import_module(
+    f"{__package__}.memorystore_rules" if __package__ else "memorystore_rules").SPECS))

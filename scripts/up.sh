@@ -2,7 +2,7 @@
 # `make up`: deploy a stack (dev by default) with safe local defaults, then verify it.
 #   - state: a git-ignored file backend in ./.pulumi-state, unless PULUMI_BACKEND_URL is set or you are logged in;
 #   - secrets: a fixed dev-only passphrase for the dev stack only, unless you give one; never for another stack;
-#   - the Pulumi CLI: PATH's when it is new enough, else a pinned one installed into the project (infra/pulumi_cli.py).
+#   - the Pulumi CLI: PATH's when it is new enough, else a pinned one installed into the project (infra/tooling/pulumi_cli.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -13,18 +13,19 @@ STATE_DIR="${PROFWISE_STATE_DIR:-$ROOT/.pulumi-state}"
 
 die() { echo "error: $*" >&2; exit 1; }
 
-# The stack's backend, from the same reader `check` and the tests use: a missing, unreadable or malformed stack file
-# stops here with its one-line reason (file, line, fix), before anything is installed or deployed.
-if ! backend=$("$PY" -m infra.stack_files backend "$STACK" 2>&1); then
-  die "$backend"
+# Whether the stack's backend needs a Docker engine here, from the same reader `check` and the tests use: a missing,
+# unreadable or malformed stack file stops here with its one-line reason (file, line, fix), before anything is
+# installed or deployed.
+if ! needs_docker=$("$PY" -m infra.tooling.stack_info needs-docker "$STACK" 2>&1); then
+  die "$needs_docker"
 fi
 
 # The Pulumi CLI: PATH's if it is 3.238+ (a failed post-deploy verification fails `pulumi up` only from there), else
 # one installed into the project (.pulumi-cli/) by the Automation API; offline, the exact command to run instead.
-PULUMI_DIR=$("$PY" -m infra.pulumi_cli) || exit 1
+PULUMI_DIR=$("$PY" -m infra.tooling.pulumi_cli) || exit 1
 [ -n "$PULUMI_DIR" ] && export PATH="$PULUMI_DIR:$PATH"
 
-if [ "$backend" = docker ]; then
+if [ "$needs_docker" = yes ]; then
   command -v docker >/dev/null 2>&1 || die "Docker is not installed: see https://docs.docker.com/get-docker/"
   docker info >/dev/null 2>&1 || die "Docker is installed but its engine is not reachable ('docker info' failed):
   start Docker Desktop or the docker service, then re-run 'make up'."

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from infra.settings import StackSettings
+from infra.stack_settings import StackSettings
 
 BIG_INT = 2**64
 

@@ -20,7 +20,7 @@ from docker_fixtures import (  # noqa: E402, F401 — the engine tests' fixtures
     redis_image,
 )
 from hook_support import recorder  # noqa: E402, F401 — records the program's hook for the hook tests
-from infra.contract import CONTAINER_TYPE  # noqa: E402
+from infra.backends.docker import CONTAINER_TYPE  # noqa: E402
 from redis_server import RedisServer, TLSFiles  # noqa: E402
 from stack_harness import StackRun, run_stack, unwrap  # noqa: E402
 

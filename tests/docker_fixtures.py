@@ -24,8 +24,8 @@ from redis.retry import Retry
 import docker_engine
 import standin_image
 from docker_provider import Deployment, Provider
-from infra.config_errors import PROJECT
-from infra.stack_files import stack_values
+from infra.config.errors import PROJECT
+from infra.config.stack_files import stack_values
 from redis_server import free_port
 from stack_harness import StackRun, run_stack
 

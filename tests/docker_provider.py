@@ -1,12 +1,12 @@
 """Apply the dev stack's recorded resource inputs to a real Docker engine the way pulumi-docker does.
 
 Stands in for the pulumi-docker provider, which is terraform-provider-docker bridged (no Pulumi CLI runs here):
-`apply(run)` takes what the real program registered under the mock engine (`infra.offline.run_stack`) and performs the
-provider's create steps, in its order (internal/provider/resource_docker_container_funcs.go): network, volume, then
-the container — create (default `bridge` network mode, `init` false), disconnect from `bridge` and connect to each
-`networks_advanced` network with its aliases, upload each file as a one-entry tar extracted at `/` with the declared
-mode and numeric owner/group (pulumi-docker 5.2+), start, and poll inspect once a second until the healthcheck says
-healthy, failing after `wait_timeout`. `delete` is the provider's delete: stop with `destroy_grace_seconds` (0 when
+`apply(run)` takes what the real program registered under the mock engine (`infra.tooling.mock_engine.run_stack`) and
+performs the provider's create steps, in its order (internal/provider/resource_docker_container_funcs.go): network,
+volume, then the container — create (default `bridge` network mode, `init` false), disconnect from `bridge` and connect
+to each `networks_advanced` network with its aliases, upload each file as a one-entry tar extracted at `/` with the
+declared mode and numeric owner/group (pulumi-docker 5.2+), start, and poll inspect once a second until the healthcheck
+says healthy, failing after `wait_timeout`. `delete` is the provider's delete: stop with `destroy_grace_seconds` (0 when
 unset), remove (with volumes only if `remove_volumes`). `outputs` is what its read reports for `ports`.
 
 Two things differ, and only these: the container's `image` (the RemoteImage's id under the mock) becomes the id of the
@@ -24,8 +24,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from infra.contract import CONTAINER_TYPE
-from infra.offline import COMPUTED, StackRun, unwrap
+from infra.backends.docker import CONTAINER_TYPE
+from infra.tooling.mock_engine import COMPUTED, StackRun, unwrap
 
 NETWORK_TYPE, VOLUME_TYPE = "docker:index/network:Network", "docker:index/volume:Volume"
 IMAGE_TYPE = "docker:index/remoteImage:RemoteImage"

@@ -18,7 +18,7 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import mocks
 from pulumi.runtime.proto import callback_pb2, callback_pb2_grpc, resource_pb2
 
-from infra import verify_hook
+from infra.verify import hook as verify_hook
 
 
 class Recorder:

@@ -22,7 +22,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from infra import redis_conf
+from infra.config import redis_conf
 
 INSTALL_HINT = "redis-server 7 is not installed: run `make test` (it installs the Debian package redis-server)"
 

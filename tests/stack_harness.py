@@ -1,8 +1,8 @@
 """Evaluate the real program under Pulumi's mock engine with a stack's real config, and record everything.
 
-The engine part lives in `infra.offline` (the offline `check` command uses it too); this module re-exports the parts the
-tests import and adds what only tests need: `prod_overrides()`, which fills the placeholder ids of `Pulumi.prod.yaml`
-the way a user does with docs/prod.md's `pulumi config set` lines, `capture_options()` and
+The engine part lives in `infra.tooling.mock_engine` (the offline `check` command uses it too); this module re-exports
+the parts the tests import and adds what only tests need: `prod_overrides()`, which fills the placeholder ids of
+`Pulumi.prod.yaml` the way a user does with docs/prod.md's `pulumi config set` lines, `capture_options()` and
 `assert_secret_everywhere()`.
 """
 
@@ -15,17 +15,17 @@ from typing import Any, Callable, Mapping
 import pulumi
 import yaml
 
-from infra.config_errors import PROJECT
-from infra.offline import (  # noqa: F401 — re-exported: what the tests import from here
+from infra.config.errors import PROJECT
+from infra.tooling.mock_engine import (  # noqa: F401 — re-exported: what the tests import from here
     COMPUTED,
-    MOCK_REGION,
     StackRun,
     contains_secret,
     run_stack,
     settle,
     unwrap,
 )
-from infra.stack_files import REPO_ROOT  # noqa: F401 — re-exported
+from infra.config.stack_files import REPO_ROOT  # noqa: F401 — re-exported
+from infra.backends.elasticache.mocks import MOCK_REGION  # noqa: F401 — re-exported
 
 
 # What a user sets with docs/prod.md's `pulumi config set` lines in place of Pulumi.prod.yaml's REPLACE-ME ids.

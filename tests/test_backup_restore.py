@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from infra import backup_store, restore
-from infra.verify import Target
+from infra.ops import backup_store
+from infra.ops import restore
+from infra.endpoint import Target
 from ops_support import KNOWN_FREQ, KNOWN_IDLE_SECONDS, assert_same, capture, fill, outputs_for, run_cli, write_outputs
 from redis_server import modern_redis_server_binary
 

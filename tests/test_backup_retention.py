@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from infra import backup, backup_clock, backup_retention, backup_store
-from infra.backup_retention import Backup
-from infra.verify import Target
+from infra.ops import backup
+from infra import clock
+from infra.ops import backup_retention
+from infra.ops import backup_store
+from infra.ops.backup_retention import Backup
+from infra.endpoint import Target
 from ops_support import outputs_for, run_cli, write_outputs
 from stack_harness import REPO_ROOT
 
@@ -64,7 +67,7 @@ def test_retention_rules(ages, keep_days, just_taken, broken, deleted):
     (NOW, None, False),  # an RDB without ctime: nothing to compare with
 ])
 def test_retention_is_skipped_when_the_clocks_disagree(local, server_ctime, refused):
-    problem = backup_clock.clock_problem(local, backup_clock.rdb_clock(server_ctime))
+    problem = clock.clock_problem(local, clock.rdb_clock(server_ctime))
     assert (problem is not None) is refused
     if refused:
         assert "nothing pruned" in problem
@@ -204,7 +207,7 @@ def test_a_deletion_that_fails_is_reported_after_the_complete_backup(dev_servers
                                                                     capsys):
     """Root may delete anything here, so the refusal is staged: `unlink` of the old backup raises as on a read-only
     or immutable file. The command must not claim the backup failed or that nothing was pruned."""
-    from infra import cli
+    from infra.cli import main as cli
 
     start, password = dev_servers
     source = start("source")

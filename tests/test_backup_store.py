@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from infra import backup_store
+from infra.ops import backup_store
 
 NOW = datetime(2025, 3, 10, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -13,10 +13,10 @@ import yaml
 from pulumi.runtime import rpc
 from stack_harness import prod_overrides, run_stack
 
-from infra import cli
-from infra.commands import check
-from infra.config_errors import ConfigError
-from infra.stack_files import REPO_ROOT
+from infra.cli import main as cli
+from infra.cli.commands import check
+from infra.config.errors import ConfigError
+from infra.config.stack_files import REPO_ROOT
 from policy.rules import CONTAINER, INGRESS_RULE, MIN_RETENTION_DAYS, REPLICATION_GROUP, RULES
 
 ELASTICACHE_RULES = {rule.name for rule in RULES if REPLICATION_GROUP in rule.resource_types}

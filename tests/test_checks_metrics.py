@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra import checks_metrics as m
+from infra.verify import metrics as m
 
 MIB = 1024 * 1024
 

@@ -13,9 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infra import control_plane, env_export, health
-from infra.cli_support import UsageError, parse_outputs
-from infra.verify import Target
+from infra.backends.elasticache import control_plane
+from infra.ops import env_export
+from infra.ops import health
+from infra.cli.support import UsageError, parse_outputs
+from infra.endpoint import Target
 from ops_support import outputs_for, run_cli, write_outputs
 from redis_server import free_port
 
@@ -162,7 +164,7 @@ def consume(outputs: dict[str, Any]) -> None:
         assert "\n" not in str(error) and "password" in str(error)
         return
     assert 1 <= target.port <= 65535 and isinstance(target.host, str) and isinstance(target.settings, dict)
-    health.evaluate(INFO, [], target.settings, target.backend, now=0)
+    health.evaluate(INFO, [], target.settings, now=0)
     disabled = target.settings.get("disabled-commands") or ()
     assert all(isinstance(name, str) and len(name) > 1 for name in disabled)  # never a string iterated by letter
     expected = outputs.get("control_plane") or {}

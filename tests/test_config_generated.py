@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from aws_documented import creatable_node_types, violations
 from config_strategies import mutate, section
 from conftest import container_boot
-from infra import aws_values
-from infra.config_errors import PROJECT, ConfigError
-from infra.offline import StackRun
+from infra.backends.elasticache import values as aws_values
+from infra.config.errors import PROJECT, ConfigError
+from infra.tooling.mock_engine import StackRun
 from redis_server import RedisServer
 from stack_harness import prod_overrides, run_stack
 from test_config_validation import RAW_EXCEPTION

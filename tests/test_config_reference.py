@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import yaml
 
-from infra import config_reference
-from infra.settings import StackSettings
-from infra.stack_files import REPO_ROOT
+from infra.tooling import config_reference
+from infra.stack_settings import StackSettings
+from infra.config.stack_files import REPO_ROOT
 
 
 CONFIG_DOC = REPO_ROOT / "docs" / "configuration.md"

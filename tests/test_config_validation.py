@@ -13,9 +13,9 @@ import re
 import pytest
 
 from conftest import container_boot
-from infra.commands.check import run_check
-from infra.config_errors import ConfigError
-from infra.redis_settings import MAX_MAXMEMORY
+from infra.cli.commands.check import run_check
+from infra.config.errors import ConfigError
+from infra.config.redis import MAX_MAXMEMORY
 from redis_server import RedisServer
 from stack_harness import PROD_IDS, StackRun, prod_overrides, run_stack
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infra import contract
-from infra.settings import AppSettings
+from infra.config.app import AppSettings
 
 
 def test_url_scheme_follows_tls_and_escapes_the_password():

@@ -19,7 +19,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from infra import control_plane
+from infra.backends.elasticache import control_plane
 
 REGION = "eu-west-1"
 KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"

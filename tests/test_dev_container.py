@@ -16,8 +16,8 @@ import pytest
 import redis
 
 from hook_support import invoke_after_create
-from infra import redis_conf
-from infra.contract import CONTAINER_TYPE
+from infra.config import redis_conf
+from infra.backends.docker import CONTAINER_TYPE
 from ops_support import assert_same, capture, fill, run_cli, write_outputs
 from stack_harness import run_stack
 

@@ -16,8 +16,8 @@ import redis
 
 from docker_fixtures import password_overrides
 from hook_support import invoke_after_create
-from infra.contract import CONTAINER_TYPE
-from infra.docker_redis import STOP_GRACE_SECONDS
+from infra.backends.docker import CONTAINER_TYPE
+from infra.backends.docker.component import STOP_GRACE_SECONDS
 from stack_harness import run_stack
 
 pytestmark = pytest.mark.integration

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from infra import contract, redis_conf
-from infra.docker_redis import CONTAINER_COMMAND, HEALTHCHECK, NETWORK_ALIAS
+from infra import contract
+from infra.backends.docker import CONTAINER_TYPE
+from infra.config import redis_conf
+from infra.backends.docker.component import CONTAINER_COMMAND, HEALTHCHECK, NETWORK_ALIAS
 from stack_harness import assert_secret_everywhere, contains_secret, run_stack, unwrap
 
-CONTAINER = contract.CONTAINER_TYPE
+CONTAINER = CONTAINER_TYPE
 PASSWORD = "Mock0Generated0Password0With0Forty0Chars"  # what the mock RandomPassword returns
 
 
@@ -42,7 +44,7 @@ def test_container_runs_the_uploaded_config(dev_run):
     upload = unwrap(uploads)[0]
     assert upload["file"] == redis_conf.CONTAINER_CONF_PATH
     assert upload["permissions"] == "0600" and upload["owner"] == "999"
-    from infra.redis_settings import RedisSettings
+    from infra.config.redis import RedisSettings
     assert upload["content"] == redis_conf.render(RedisSettings(), PASSWORD)
 
 
@@ -100,8 +102,8 @@ def test_config_flows_into_resources(overrides, check):
 
 def test_replacement_is_safe_for_a_fixed_name_and_port():
     """delete_before_replace and retain_on_delete are resource options: read them off the component."""
-    from infra.docker_redis import DockerRedis, DockerRedisArgs
-    from infra.settings import StackSettings
+    from infra.backends.docker.component import DockerRedis, DockerRedisArgs
+    from infra.stack_settings import StackSettings
     from stack_harness import capture_options
 
     captured = capture_options(lambda: DockerRedis("spy", DockerRedisArgs.from_settings(StackSettings())))
@@ -111,8 +113,9 @@ def test_replacement_is_safe_for_a_fixed_name_and_port():
 
 def test_the_volume_is_deleted_on_destroy_when_asked():
     """`docker.keepVolumeOnDestroy: false`: `pulumi destroy` removes the data volume too."""
-    from infra.docker_redis import DockerRedis, DockerRedisArgs
-    from infra.settings import DockerSettings, StackSettings
+    from infra.backends.docker.component import DockerRedis, DockerRedisArgs
+    from infra.backends.docker.settings import DockerSettings
+    from infra.stack_settings import StackSettings
     from stack_harness import capture_options
 
     settings = StackSettings(docker=DockerSettings(keep_volume_on_destroy=False))
@@ -125,7 +128,7 @@ def test_redis_is_stopped_with_sigterm_and_a_grace_period_never_killed_at_once(d
     """pulumi-docker stops the container on delete/replace with destroy_grace_seconds (0 s when unset: SIGKILL, no
     final save); Docker uses stop_timeout for `docker stop`/`restart` and daemon shutdown. The engine tests show Redis
     saving and exiting cleanly under them (tests/test_dev_container_data.py)."""
-    from infra.docker_redis import STOP_GRACE_SECONDS
+    from infra.backends.docker.component import STOP_GRACE_SECONDS
 
     container = dev_run.one(CONTAINER)
     assert container.plain("stopSignal") == "SIGTERM"

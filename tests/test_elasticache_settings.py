@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from infra.config_errors import ConfigError
-from infra.elasticache_settings import ElastiCacheSettings, default_group_id, window_minutes
-from infra.settings import parse_settings
+from infra.config.errors import ConfigError
+from infra.backends.elasticache.settings import ElastiCacheSettings, default_group_id, window_minutes
+from infra.stack_settings import parse_settings
 from stack_harness import PROD_IDS, StackRun, prod_overrides, run_stack
 
 P = "profwise-redis:"

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from infra import elasticache_snapshots as snaps
+from infra.backends.elasticache import snapshots as snaps
 from ops_support import run_cli
 
 REGION = "eu-central-1"

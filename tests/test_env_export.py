@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infra import env_export
+from infra.ops import env_export
 from ops_support import run_cli
 
 PASSWORD = "S3cret$pass#word!&^<>-0123456789"  # every character an ElastiCache token may hold
@@ -209,7 +209,7 @@ def test_merge_keeps_any_file_without_our_keys_byte_for_byte(lines, newline, fin
     the file itself, then our keys in its line ending."""
     from hypothesis import assume
 
-    from infra.env_file import merge_dotenv
+    from infra.ops.env_file import merge_dotenv
 
     text = newline.join(lines) + (newline if final and lines else "")
     assume("REDIS_" not in text)

@@ -12,7 +12,8 @@ import time
 import pytest
 import redis
 
-from infra import health
+from infra.backends.elasticache import parameter_group
+from infra.ops import health
 from ops_support import outputs_for, run_cli, write_outputs
 from stack_harness import REPO_ROOT
 
@@ -24,8 +25,8 @@ HEALTHY = {"used_memory": 100 * MIB, "maxmemory": 512 * MIB, "keyspace_hits": 90
 SETTINGS = {"appendonly": True, "save": [[900, 1], [300, 10], [60, 10000]]}
 
 
-def status_of(metric: str, info_changes: dict, settings=SETTINGS, backend="docker", now=1_000_100) -> str:
-    report = health.evaluate({**HEALTHY, **info_changes}, [], settings, backend, now=now)
+def status_of(metric: str, info_changes: dict, settings=SETTINGS, now=1_000_100) -> str:
+    report = health.evaluate({**HEALTHY, **info_changes}, [], settings, now=now)
     return {m.name: m.status for m in report.metrics}[metric]
 
 
@@ -60,13 +61,18 @@ def test_aof_off_is_only_a_warning_when_the_stack_does_not_promise_it():
 
 
 def test_elasticache_persistence_is_left_to_snapshots():
-    assert status_of("persistence", {"aof_enabled": 0}, backend="elasticache") == "skip"
+    """The settings output says the service manages appendonly (ElastiCache's, as its component exports it)."""
+    managed = {**SETTINGS, "managed": parameter_group.MANAGED}
+    assert status_of("persistence", {"aof_enabled": 0}, settings=managed) == "skip"
+    stale = {"rdb_changes_since_last_save": 5, "rdb_last_save_time": 0}
+    assert status_of("last_save", stale, settings=managed) == "skip"
+    assert status_of("persistence", {"aof_enabled": 0}) == "fail"  # the same server, promised an AOF
 
 
 def test_slow_log_shows_the_ten_slowest_without_values():
     entries = [[i, 1_700_000_000 + i, 10_000 + i * 1000, [b"SET", f"key:{i}".encode(), b"secret value"]]
                for i in range(15)]
-    report = health.evaluate(HEALTHY, entries, SETTINGS, "docker", now=1_000_100)
+    report = health.evaluate(HEALTHY, entries, SETTINGS, now=1_000_100)
     assert [s.id for s in report.slowest] == list(range(14, 4, -1))
     assert report.slowest[0].command == "SET key:14 (+1 args)" and report.slowest[0].duration_ms == 24.0
     assert {m.name: m.status for m in report.metrics}["slow_log"] == "warn"

@@ -18,11 +18,12 @@ import time
 import pytest
 
 from conftest import container_boot
-from infra import checks_metrics, loadtest
-from infra.loadtest_keys import LoadTestError, check_room, cleanup
-from infra.loadtest_limits import diagnose
+from infra.verify import metrics as checks_metrics
+from infra.loadtest import runner as loadtest
+from infra.loadtest.keys import LoadTestError, check_room, cleanup
+from infra.loadtest.limits import diagnose
 from infra.latency import Histogram
-from infra.loadtest_worker import WorkerSpec, drive
+from infra.loadtest.worker import WorkerSpec, drive
 from ops_support import outputs_for, run_cli
 from redis_server import RedisServer, free_port
 from stack_harness import REPO_ROOT
@@ -272,7 +273,7 @@ def test_verify_reports_percentiles_as_loadtest_does():
 
 
 def test_verify_does_not_import_the_loadtest_modules():
-    probe = ("import sys; from infra import cli; cli.build_parser(['verify', '--help']); "
+    probe = ("import sys; from infra.cli import main as cli; cli.build_parser(['verify', '--help']); "
              "print(sorted(m for m in sys.modules if m.startswith('infra.')))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60)
-    assert "infra.commands.verify" in done.stdout and "loadtest" not in done.stdout, done.stdout + done.stderr
+    assert "infra.cli.commands.verify" in done.stdout and "loadtest" not in done.stdout, done.stdout + done.stderr

@@ -15,8 +15,10 @@ import time
 
 import pytest
 
-from infra import loadtest, loadtest_keys, write_guard
-from infra.verify import Target
+from infra.loadtest import runner as loadtest
+from infra.loadtest import keys as loadtest_keys
+from infra.ops import write_guard
+from infra.endpoint import Target
 from ops_support import outputs_for, run_cli
 from server_states import loading_server, replica_pair
 from stack_harness import REPO_ROOT

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from infra import parameter_group, redis_conf
-from infra.parameter_group import BLOCKED_COMMANDS, NOT_APPLICABLE, RENAMEABLE_COMMANDS
-from infra.redis_settings import RedisSettings
+from infra import contract
+from infra.backends.elasticache import parameter_group
+from infra.config import redis_conf
+from infra.backends.elasticache.parameter_group import BLOCKED_COMMANDS, NOT_APPLICABLE, RENAMEABLE_COMMANDS
+from infra.config.redis import RedisSettings
 
 SUFFIX = "5eed0fc0ffee"
 ENGINES = [("redis", "7.0"), ("redis", "7.1"), ("valkey", "7.2"), ("valkey", "8.0"), ("valkey", "8.1"),
@@ -89,7 +91,12 @@ def test_cluster_mode_is_a_parameter_and_part_of_the_group_name():
 
 def test_effective_settings_are_what_a_live_elasticache_node_shows():
     effective = parameter_group.effective_settings(RedisSettings(), "redis", "7.1")
-    assert set(effective) == set(RedisSettings().effective()), "same keys as the docker backend's settings output"
+    assert set(effective) == set(contract.settings_output(RedisSettings().effective())), \
+        "same keys as the docker backend's settings output"
+    assert set(effective["managed"]) == {"maxmemory", "appendonly"}
+    assert set(effective["restricted_commands"]) == parameter_group.BLOCKED_COMMANDS
+    assert effective["cluster_mode"] is False
+    assert parameter_group.effective_settings(RedisSettings(), "redis", "7.1", cluster_mode=True)["cluster_mode"]
     assert (effective["maxmemory"], effective["appendonly"], effective["appendfsync"], effective["save"]) == \
         (None, False, None, [])
     assert effective["maxmemory-policy"] == "allkeys-lru" and effective["disabled-commands"] == \

@@ -23,7 +23,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from stack_harness import prod_overrides, run_stack
 from test_policy_rules import CASES, UNKNOWN_CASES
 
-from infra.stack_files import REPO_ROOT
+from infra.config.stack_files import REPO_ROOT
 from policy.rules import RULES, UNKNOWN_VALUES
 
 PACK = REPO_ROOT / "policy"

@@ -4,9 +4,10 @@ possibly floats), and unknown values during a preview never reported as violatio
 from __future__ import annotations
 
 import pytest
-from pulumi.runtime import rpc
-
 from backends.azure.azure_policy_cases import AZURE_CASES, AZURE_UNKNOWN_CASES
+from backends.memorystore.memorystore_policy_cases import CASES as MEMORYSTORE_CASES
+from backends.memorystore.memorystore_policy_cases import UNKNOWN_CASES as MEMORYSTORE_UNKNOWN_CASES
+from pulumi.runtime import rpc
 
 from policy import rules
 from policy.rules import (
@@ -117,6 +118,7 @@ CASES = [
     ("docker-port-loopback-only", CONTAINER, {"ports": [{**PORT, "ip": "192.168.1.20"}]}, True),
     ("docker-port-loopback-only", CONTAINER, {"ports": [{k: v for k, v in PORT.items() if k != "ip"}]}, True),
 ]
+CASES += MEMORYSTORE_CASES  # each backend keeps its cases beside its code
 CASES += AZURE_CASES  # each backend's policies keep their cases beside the backend's tests
 BY_NAME = {rule.name: rule for rule in RULES}
 
@@ -175,8 +177,7 @@ UNKNOWN_CASES = [
     ("docker-port-loopback-only", CONTAINER, {"ports": UNKNOWN_ARRAY}),
     ("docker-port-loopback-only", CONTAINER, {"ports": [{**PORT, "ip": UNKNOWN}]}),
 ]
-
-
+UNKNOWN_CASES += MEMORYSTORE_UNKNOWN_CASES
 UNKNOWN_CASES += AZURE_UNKNOWN_CASES
 
 

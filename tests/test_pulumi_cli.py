@@ -1,4 +1,5 @@
-"""`make up`'s Pulumi CLI (infra/pulumi_cli.py): the version floor, and installing the pinned CLI into the project.
+"""`make up`'s Pulumi CLI (infra/tooling/pulumi_cli.py): the version floor, and installing the pinned CLI into the
+project.
 
 The install runs the Automation API's real `PulumiCommand.install`; only its download of get.pulumi.com's install
 script is replaced, by a script that records its arguments and installs a stub `pulumi` where the real one would go.
@@ -15,7 +16,7 @@ import pytest
 from pulumi.automation import _cmd
 from semver import VersionInfo
 
-from infra import pulumi_cli
+from infra.tooling import pulumi_cli
 
 FAKE_INSTALLER = f"""#!{sys.executable}
 import json, os, sys

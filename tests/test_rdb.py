@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from infra import rdb
+from infra.ops import rdb
 
 
 def _string(value: bytes) -> bytes:
@@ -103,8 +103,8 @@ def test_payloads_match_the_servers_own_dump_for_every_type(dev_servers, tmp_pat
     """Split a real snapshot and compare with DUMP: equal bytes prove each value's end was found exactly. (Hash-
     table encodings are re-ordered when a server loads them, so compare those by restoring instead.) Redis 8 writes
     the newest encodings: listpack sets (20), streams v3 (21), hashes with field TTLs (24, 25)."""
-    from infra.backup import stream_rdb
-    from infra.verify import Target
+    from infra.ops.backup import stream_rdb
+    from infra.endpoint import Target
     from redis_server import modern_redis_server_binary
 
     start, password = dev_servers
@@ -157,8 +157,8 @@ def test_payloads_match_the_servers_own_dump_for_every_type(dev_servers, tmp_pat
 def test_the_snapshot_streams_over_tls(dev_run, tls_files, tmp_path):
     """The backup transfer reads raw bytes from redis-py's connection, so it must work on its TLS socket too."""
     from conftest import container_boot
-    from infra.backup import stream_rdb
-    from infra.verify import Target
+    from infra.ops.backup import stream_rdb
+    from infra.endpoint import Target
     from redis_server import RedisServer
 
     conf, command, password = container_boot(dev_run)

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import container_boot
-from infra import rdb
-from infra.backup import stream_rdb
-from infra.rdb_reader import Reader
-from infra.verify import Target
+from infra.ops import rdb
+from infra.ops.backup import stream_rdb
+from infra.ops.rdb.reader import Reader
+from infra.endpoint import Target
 from redis_server import RedisServer
 
 

@@ -6,7 +6,7 @@ import pytest
 import redis
 
 from conftest import container_boot
-from infra.verify import command_present
+from infra.verify.checks import command_present
 from redis_server import RedisServer
 
 

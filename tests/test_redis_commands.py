@@ -16,9 +16,9 @@ import subprocess
 from pathlib import Path
 
 from conftest import container_boot
-from infra.docker_redis import HEALTHCHECK
-from infra.redis_commands import ADDED_IN_7_2, COMMANDS_7_2, REQUIRED_COMMANDS, known_commands
-from infra.stack_files import stack_values
+from infra.backends.docker.component import HEALTHCHECK
+from infra.config.redis_commands import ADDED_IN_7_2, COMMANDS_7_2, REQUIRED_COMMANDS, known_commands
+from infra.config.stack_files import stack_values
 from ops_support import LIBRARY, outputs_for, run_cli, write_outputs
 from redis_server import RedisServer
 from stack_harness import REPO_ROOT, run_stack

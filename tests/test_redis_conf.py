@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from infra import redis_conf
-from infra.config_errors import ConfigError
-from infra.redis_settings import RedisSettings
-from infra.settings import parse_settings
-from infra.stack_files import REPO_ROOT
+from infra.config import redis_conf
+from infra.config.errors import ConfigError
+from infra.config.redis import RedisSettings
+from infra.stack_settings import parse_settings
+from infra.config.stack_files import REPO_ROOT
 
 
 def test_checked_in_redis_conf_is_the_rendered_default():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from infra.redis_settings import MIB, RedisSettings, format_size, parse_size
+from infra.config.redis import MIB, RedisSettings, format_size, parse_size
 
 
 @pytest.mark.parametrize(("text", "expected"), [

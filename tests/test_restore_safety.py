@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 
 from conftest import container_boot
-from infra import backup, restore, write_guard
-from infra.commands import restore as restore_command
-from infra.verify import Target
+from infra.ops import backup
+from infra.ops import restore
+from infra.ops import write_guard
+from infra.cli.commands import restore as restore_command
+from infra.endpoint import Target
 from ops_support import outputs_for, write_outputs
 from redis_server import RedisServer
 from server_states import loading_server, replica_pair

@@ -14,9 +14,12 @@ import hiredis
 import pytest
 
 from conftest import container_boot
-from infra import rdb, restore, restore_replay, write_guard
-from infra.restore_wire import Tally, Wire, encode
-from infra.verify import Target
+from infra.ops import rdb
+from infra.ops import restore
+from infra.ops import restore_replay
+from infra.ops import write_guard
+from infra.ops.rdb.wire import Tally, Wire, encode
+from infra.endpoint import Target
 from ops_support import LIBRARY, outputs_for, run_measured, write_outputs
 from redis_server import RedisServer
 
@@ -42,7 +45,7 @@ def string_key(key: bytes, value: bytes, expire_ms: int | None = None, idle: int
 
 
 def reference(key: rdb.Key, version: int, replace: bool) -> bytes:
-    """What redis-py (hiredis's packer) sends for the RESTORE `infra.restore` sent before issue #19."""
+    """What redis-py (hiredis's packer) sends for the RESTORE `infra.ops.restore` sent before issue #19."""
     args: list = [b"RESTORE", key.key, b"%d" % (key.expire_ms or 0), key.payload(version)]
     args += [b"REPLACE"] * replace + [b"ABSTTL"] * bool(key.expire_ms)
     if key.idle_seconds is not None:

@@ -6,8 +6,10 @@ import json
 
 import pytest
 
-from infra.config_errors import ConfigError
-from infra.settings import client_host, parse_settings
+from infra import backends
+from infra.config.errors import ConfigError
+from infra.backends.docker.endpoint import client_host
+from infra.stack_settings import parse_settings
 from stack_harness import StackRun, run_stack
 
 P = "profwise-redis:"
@@ -15,7 +17,8 @@ P = "profwise-redis:"
 # (overrides of Pulumi.dev.yaml, key the message must name, a phrase of the explanation)
 BAD_INPUTS = [
     ({"backend": "dockr"}, "profwise-redis:backend", "did you mean 'docker'"),
-    ({"backend": "kubernetes"}, "profwise-redis:backend", "'docker' or 'elasticache'"),
+    ({"backend": "kubernetes"}, "profwise-redis:backend",
+     ", ".join(f"'{n}'" for n in backends.names()[:-1]) + f" or '{backends.names()[-1]}'"),
     ({"redis": {"maxmemory": "lots"}}, "redis.maxmemory", "not a size"),
     ({"redis": {"maxmemory": "512 megs"}}, "redis.maxmemory", "not a size"),
     ({"redis": {"maxmemory": "-1mb"}}, "redis.maxmemory", "not a size"),

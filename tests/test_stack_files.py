@@ -1,8 +1,8 @@
 """A stack file that is not valid YAML, or not the shape Pulumi reads, gets one clear message everywhere it is read.
 
-The readers: the mock-engine runner (`infra.offline.run_stack`), `python -m infra.cli check`, and `make up`'s reader
-in scripts/up.sh. Each must say which file, where and what to do — one message, no traceback, nothing deployed.
-The CLI and up.sh runs use a copy of the project in a temp directory, so no test writes a stack file into the
+The readers: the mock-engine runner (`infra.tooling.mock_engine.run_stack`), `python -m infra.cli check`, and `make
+up`'s reader in scripts/up.sh. Each must say which file, where and what to do — one message, no traceback, nothing
+deployed. The CLI and up.sh runs use a copy of the project in a temp directory, so no test writes a stack file into the
 repository.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.pulumi_yaml import StackFileError
-from infra.stack_files import stack_values
+from infra.config.pulumi_yaml import StackFileError
+from infra.config.stack_files import stack_values
 from stack_harness import REPO_ROOT, run_stack
 
 # (stack file text, a phrase of the message)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from infra import checks_metrics, health, thresholds
+from infra import thresholds
+from infra.verify import metrics as checks_metrics
+from infra.ops import health
 from infra.thresholds import CLIENTS_LIMIT, CLIENTS_WARN, MEMORY_CRITICAL, MEMORY_LIMIT
 
 MAXMEMORY = 10_000  # bytes: every share below is a whole number of them
@@ -31,7 +33,7 @@ def test_one_persistence_evaluation(changes, status, phrase):
 
 def _health(metric: str, info: dict) -> str:
     full = {**OK, "used_memory": 0, "maxmemory": MAXMEMORY, "connected_clients": 1, **info}
-    return {m.name: m.status for m in health.evaluate(full, [], {"appendonly": True}, "docker", now=0).metrics}[metric]
+    return {m.name: m.status for m in health.evaluate(full, [], {"appendonly": True}, now=0).metrics}[metric]
 
 
 @pytest.mark.parametrize("share, verify, health_status", [
@@ -70,7 +72,7 @@ def test_hit_ratio_lines(hits, verify, health_status):
 
 
 def test_the_cloudwatch_alarms_draw_the_same_lines():
-    from infra.elasticache_alarms import ALARMS
+    from infra.backends.elasticache.alarms import ALARMS
 
     alarms = {alarm.key: alarm for alarm in ALARMS}
     assert alarms["memory"].threshold == round(100 * thresholds.MEMORY_LIMIT)

@@ -143,4 +143,4 @@ def test_the_control_plane_through_the_aws_endpoint(moto_endpoint, aws_env):
 
 def test_control_plane_on_a_docker_stack_fails(dev_outputs):
     done = verify_cli("--plane", "control", "--outputs", "-", outputs=dev_outputs(6379))
-    assert done.returncode == 1 and "only the elasticache backend" in done.stdout
+    assert done.returncode == 1 and "(docker) has no control plane to" in done.stdout

@@ -17,10 +17,12 @@ import pytest
 
 from conftest import container_boot
 from hook_support import invoke_after_create
-from infra import verify_hook
-from infra.contract import CONTAINER_TYPE, REPLICATION_GROUP_TYPE
-from infra.settings import parse_settings
-from infra.verify_settings import VerifySettings
+from infra import backends
+from infra.verify import hook as verify_hook
+from infra.backends.docker import CONTAINER_TYPE
+from infra.backends.elasticache import REPLICATION_GROUP_TYPE
+from infra.stack_settings import parse_settings
+from infra.config.verify import VerifySettings
 from redis_server import RedisServer, free_port
 from stack_harness import PROD_IDS, run_stack
 
@@ -133,10 +135,12 @@ def test_which_planes_the_deployer_checks(backend, verify, plane):
      {"host": "::1", "port": 6379}),
     (REPLICATION_GROUP_TYPE, "profwise-redis",
      {"primaryEndpointAddress": "master.x.cache.amazonaws.com", "port": 6379.0, "replicationGroupId": "profwise-redis"},
-     {"host": "master.x.cache.amazonaws.com", "port": 6379, "replication_group_id": "profwise-redis"}),
+     {"host": "master.x.cache.amazonaws.com", "port": 6379, "replication_group_id": "profwise-redis",
+      "control_plane": {"replication_group_id": "profwise-redis"}}),
     (REPLICATION_GROUP_TYPE, "rg", {"configurationEndpointAddress": "clustercfg.x", "primaryEndpointAddress": "",
                                            "port": 6380.0},
-     {"host": "clustercfg.x", "port": 6380, "replication_group_id": "rg"}),
+     {"host": "clustercfg.x", "port": 6380, "replication_group_id": "rg",
+      "control_plane": {"replication_group_id": "rg"}}),
     ("random:index/randomPassword:RandomPassword", "p", {"result": "x"}, {}),
 ])
 def test_what_the_hooked_resource_itself_reports(type_, id_, outputs, expected):
@@ -145,15 +149,21 @@ def test_what_the_hooked_resource_itself_reports(type_, id_, outputs, expected):
 
 def test_the_replication_group_id_from_the_resource_completes_the_expected_control_plane():
     known = {"backend": "elasticache", "control_plane": {"region": "eu-west-1", "engine": "redis"}}
-    merged = verify_hook.merge(known, {"host": "h", "port": 6379, "replication_group_id": "rg-1"})
+    reported = verify_hook.resource_outputs(REPLICATION_GROUP_TYPE, "rg-1", {"primaryEndpointAddress": "h"})
+    merged = verify_hook.merge(known, reported)
     assert merged["control_plane"] == {"region": "eu-west-1", "engine": "redis", "replication_group_id": "rg-1"}
+    assert merged["replication_group_id"] == "rg-1" and merged["host"] == "h"
     assert known["control_plane"] == {"region": "eu-west-1", "engine": "redis"}  # not mutated
+    # Without an expected description there is nothing to complete: no control plane to check.
+    assert "control_plane" not in verify_hook.merge({"backend": "x"}, reported)
 
 
 def test_verify_settings_defaults_follow_the_backend():
-    assert VerifySettings().data_plane_from_deployer("docker") is True
-    assert VerifySettings().data_plane_from_deployer("elasticache") is False
-    assert VerifySettings(from_deployer=True).data_plane_from_deployer("elasticache") is True
+    docker, elasticache = (backends.get(name).data_plane_from_deployer for name in ("docker", "elasticache"))
+    assert VerifySettings().data_plane_from_deployer(docker) is True
+    assert VerifySettings().data_plane_from_deployer(elasticache) is False
+    assert VerifySettings(from_deployer=True).data_plane_from_deployer(elasticache) is True
+    assert VerifySettings(from_deployer=False).data_plane_from_deployer(docker) is False
 
 
 # --- The prod shape: the hook on the replication group, control plane from the deployer, against moto. Here the hook

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from infra import table, verify_report
-from infra.verify import CheckResult
+from infra import table
+from infra.verify import report as verify_report
+from infra.results import CheckResult
 
 FIRST = "the server's certificate is not trusted (unable to get local issuer certificate): pass"
 REST = "--ca-cert FILE (or verify.caCert) with the CA that signed it"

@@ -9,9 +9,11 @@ import os
 import pytest
 import redis
 
-from infra import rdb, restore, write_guard
-from infra.backup import stream_rdb
-from infra.verify import Target
+from infra.ops import rdb
+from infra.ops import restore
+from infra.ops import write_guard
+from infra.ops.backup import stream_rdb
+from infra.endpoint import Target
 from redis_server import modern_redis_server_binary
 
 MIB = 2**20

@@ -26,18 +26,27 @@ if TYPE_CHECKING:
     import pulumi
 
 
+class UsageError(Exception):
+    """Bad arguments, or outputs a command cannot use (the CLI prints it as one line and exits 2). Defined here, below
+    the CLI, because a backend's `backup` module raises it too."""
+
+
 class ServiceBackup(Protocol):
-    """What `backup` names: a module for a service that backs itself up (snapshots) instead of an RDB stream."""
+    """What `backup` names: a module for a service that backs itself up (snapshots) instead of an RDB stream. It gets
+    the parsed `python -m infra.cli backup|restore` arguments (the service flags: --export-bucket, --wait-timeout,
+    --poll, --snapshot, ...) and the validated stack outputs, and raises `UsageError` for what the user must fix."""
 
     INTERRUPTED: str  # what a Ctrl-C during `backup` leaves behind, in one sentence
     ERRORS: tuple[type[Exception], ...]  # the service API's errors, reported by the CLI as one line
 
-    def error_text(self, error: Exception) -> str: ...
+    def error_text(self, error: Exception) -> str: ...  # any error of the backup, as one line
 
     def backup(self, args: argparse.Namespace, outputs: dict[str, Any],
-               progress: Callable[[str], None]) -> dict[str, Any]: ...
+               progress: Callable[[str], None]) -> dict[str, Any]: ...  # the report `--json` prints
 
-    def restore(self, args: argparse.Namespace, outputs: dict[str, Any]) -> int: ...
+    def rows(self, report: dict[str, Any]) -> list[tuple[str, str]]: ...  # the report as label/value lines
+
+    def restore(self, args: argparse.Namespace, outputs: dict[str, Any]) -> int: ...  # prints; the exit code
 
 
 def load(ref: str) -> Any:
@@ -73,7 +82,8 @@ class BackendSpec:
     stand_in: str | None = None
 
     def model(self) -> type[Any]:
-        return load(self.settings_model)  # type: ignore[no-any-return]
+        model: type[Any] = load(self.settings_model)
+        return model
 
     def build(self, name: str, settings: Any, hooks: pulumi.ResourceHookBinding | None = None) -> Any:
         return load(self.component)(name, settings, hooks)
@@ -87,4 +97,4 @@ class BackendSpec:
         return dict(load(ref)(id_, outputs)) if ref else None
 
     def service_backup(self) -> ServiceBackup | None:
-        return importlib.import_module(self.backup) if self.backup else None  # type: ignore[return-value]
+        return importlib.import_module(self.backup) if self.backup else None
