@@ -19,8 +19,8 @@ from pulumi_azure_native import redisenterprise
 
 from infra.backends.azure import database_config, endpoint, private_endpoint, values
 from infra.backends.azure.settings import AzureSettings
-from infra.config_errors import PROJECT
-from infra.redis_settings import RedisSettings
+from infra.config.errors import PROJECT
+from infra.config.redis import RedisSettings
 
 
 @dataclass(frozen=True)

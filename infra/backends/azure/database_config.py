@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra import contract
 from infra.backends.azure.settings import AzureSettings
-from infra.redis_settings import RedisSettings
+from infra.config.redis import RedisSettings
 
 PORT = 10000  # "Azure Managed Redis instances use port 10000" (TLS configuration); `port` is fixed at create
 DATABASE_NAME = "default"  # a cluster has one database, which the API names `default`
@@ -38,9 +39,9 @@ NOT_APPLICABLE: dict[str, str] = {
     "tcp_keepalive": "the service exposes no keepalive setting (clients keep their own)",
     "timeout": "the service exposes no idle-client timeout",
     "lazyfree": "the service exposes no lazy-freeing setting",
-    "disabled_commands": "Azure Managed Redis cannot rename or remove commands (no rename-command, no custom ACLs); "
-                         "it blocks its own list (restricted_commands in the settings output)",
 }
+COMMANDS_REASON = ("Azure Managed Redis can neither rename nor remove commands (no rename-command, no custom ACLs): "
+                   "only the commands it blocks itself are unavailable, so FLUSHALL, FLUSHDB and CONFIG stay")
 # What the `settings` output marks as managed by the service, keyed like RedisSettings.effective() (verification
 # skips these with the reason instead of comparing them with INFO).
 MANAGED: dict[str, str] = {
@@ -53,7 +54,6 @@ MANAGED: dict[str, str] = {
     "tcp-keepalive": NOT_APPLICABLE["tcp_keepalive"],
     "timeout": NOT_APPLICABLE["timeout"],
     "lazyfree": NOT_APPLICABLE["lazyfree"],
-    "disabled-commands": NOT_APPLICABLE["disabled_commands"],
 }
 # "Redis commands not supported in Azure Managed Redis" (configure.md): blocked by the service itself, so they count
 # as absent. (CLUSTER's write subcommands are blocked too, but its read-only ones are allowed, so CLUSTER is not
@@ -88,16 +88,21 @@ def database_args(redis: RedisSettings, az: AzureSettings) -> dict[str, Any]:
 
 
 def effective_settings(redis: RedisSettings, az: AzureSettings) -> dict[str, Any]:
-    """The `settings` stack output: what a live database must show, plus what the service manages itself."""
+    """The `settings` stack output (`contract.settings_output`): the keys every backend exports, as the service
+    applies them, plus what it manages itself (`managed`) and the commands it blocks (`restricted_commands`)."""
     shown = persistence(redis, az) or {}
-    return {
-        "maxmemory-policy": redis.maxmemory_policy,
+    effective = redis.effective()
+    effective.update({
+        "maxmemory": None, "appendonly": bool(shown.get("aof_enabled")),
+        "appendfsync": "everysec" if shown.get("aof_enabled") else None, "save": [],
+        "slowlog-log-slower-than": None, "slowlog-max-len": None, "tcp-keepalive": None, "timeout": None,
+        "lazyfree": None,
+        # Only what the service blocks itself is unavailable (rules refuse any other entry), as on Memorystore.
+        "disabled-commands": [c for c in redis.disabled_commands if c in RESTRICTED_COMMANDS],
         "persistence": "aof" if shown.get("aof_enabled") else "rdb" if shown.get("rdb_enabled") else "none",
         **({"rdb-frequency": az.rdb_frequency} if shown.get("rdb_enabled") else {}),
-        "cluster_mode": az.clustering_policy == "OSSCluster",
         "clustering-policy": az.clustering_policy,
         "sku": az.sku,
-        "disabled-commands": [],
-        "managed": dict(MANAGED),
-        "restricted_commands": list(RESTRICTED_COMMANDS),
-    }
+    })
+    return contract.settings_output(effective, managed=MANAGED, restricted_commands=RESTRICTED_COMMANDS,
+                                    cluster_mode=az.clustering_policy == "OSSCluster")

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from infra.backends.azure import database_config
 from infra.backends.azure.settings import AzureSettings
-from infra.config_errors import Problem, remove_command, set_command
-from infra.redis_settings import RedisSettings
+from infra.config.errors import Problem, remove_command, set_command
+from infra.config.redis import RedisSettings
 
 A = "azure"
 _ALIASES = {name: field.alias for name, field in RedisSettings.model_fields.items()}
@@ -56,6 +56,7 @@ def _redis(redis: RedisSettings) -> list[Problem]:
         if name in redis.model_fields_set:
             key = f"redis.{_ALIASES[name]}"
             found.append(Problem(key, f"does not apply on Azure Managed Redis: {reason}", remove_command(key)))
+    found += _disabled_commands(redis)
     if redis.appendonly and redis.appendfsync != "everysec":
         why = ("the service deprecated 'always' for its performance impact" if redis.appendfsync == "always" else
                "the service offers no 'no' frequency")
@@ -65,6 +66,24 @@ def _redis(redis: RedisSettings) -> list[Problem]:
         found.append(Problem("redis.appendonly", "is false with no save points, which leaves the cache without "
                              "persistence: keep AOF (true), or RDB snapshots at azure.rdbFrequency",
                              remove_command("redis.appendonly")))
+    return found
+
+
+def _disabled_commands(redis: RedisSettings) -> list[Problem]:
+    """The model's default list (FLUSHDB, FLUSHALL, CONFIG) is a promise too: refused unless the service blocks the
+    command itself — the memorystore backend's treatment of a service that cannot rename commands."""
+    found = []
+    explicit = "disabled_commands" in redis.model_fields_set
+    blocked = ", ".join(database_config.RESTRICTED_COMMANDS)
+    for i, command in enumerate(redis.disabled_commands):
+        if command in database_config.RESTRICTED_COMMANDS:
+            continue
+        key = f"redis.disabledCommands[{i}]" if explicit else "redis.disabledCommands"
+        fix = remove_command(key) if explicit else set_command(key, "'[\"SHUTDOWN\", \"REPLICAOF\"]'")
+        found.append(Problem(key, f"{command} cannot be disabled on Azure Managed Redis: "
+                             f"{database_config.COMMANDS_REASON} ({blocked}); list only those", fix))
+        if not explicit:
+            break  # one problem for the default list, whose fix replaces it whole
     return found
 
 

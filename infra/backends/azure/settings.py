@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from infra.backends.azure import values
-from infra.models import Section
+from infra.config.models import Section
 
 # Microsoft.Cache/redisEnterprise Persistence.rdbFrequency (API 2025-07-01): "1h", "6h", "12h"; the portal offers
 # the same three ("Configure data persistence for an Azure Managed Redis instance").

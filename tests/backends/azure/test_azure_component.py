@@ -1,4 +1,5 @@
-"""The azure backend under the mock engine with the shipped Pulumi.azure.yaml (its placeholders filled): every input
+"""The azure stack under the mock engine: the real program (through the backend registry) on the shipped
+Pulumi.azure.yaml, its placeholders filled the way a user fills them — every input
 the resources get, every output of the contract, the access key secret wherever it flows, the options (protect, the
 hook on the database), and the policy pack passing on it and failing on weakened resources."""
 
@@ -6,21 +7,20 @@ from __future__ import annotations
 
 import json
 
-import pulumi
 import pytest
-from azure_support import AZURE_IDS, azure_config, run_component
 
 from infra import contract
 from infra.backends.azure import endpoint, mocks, values
-from infra.offline import contains_secret, unwrap
+from infra.tooling.mock_engine import contains_secret, unwrap
 from policy.rules import evaluate
+from support.azure import AZURE_IDS, azure_config, run_azure
 
 CMK = {"keyUrl": values.EXAMPLES["key_url"], "identityId": values.EXAMPLES["user_assigned_identity"]}
 
 
 @pytest.fixture(scope="module")
 def run():
-    return run_component(azure_config())
+    return run_azure(azure_config())
 
 
 def test_the_cluster_is_the_guides_production_option(run):
@@ -75,21 +75,22 @@ def test_the_outputs_are_the_contract_with_the_access_key_secret_everywhere(run)
 def test_the_settings_output_says_what_the_service_manages_and_blocks(run):
     settings = run.outputs["settings"]
     assert settings["maxmemory-policy"] == "allkeys-lru" and settings["persistence"] == "aof"
-    assert settings["cluster_mode"] is False and settings["disabled-commands"] == []
-    assert {"maxmemory", "appendonly", "save", "disabled-commands", "timeout"} <= set(settings["managed"])
+    assert settings["cluster_mode"] is False and settings["disabled-commands"] == ["SHUTDOWN", "REPLICAOF", "MODULE"]
+    assert {"maxmemory", "appendonly", "save", "timeout"} <= set(settings["managed"])
+    assert set(settings["disabled-commands"]) <= set(settings["restricted_commands"])  # verify counts them absent
     assert "SELECT" in settings["restricted_commands"] and "FLUSHALL" not in settings["restricted_commands"]
 
 
 def test_the_key_is_read_with_list_keys_and_wrapped_secret_because_the_provider_does_not_mark_it():
     plain = {**mocks.OUTPUTS}  # the provider's invoke result is plain; only the component makes it secret
-    run = run_component(azure_config())
+    run = run_azure(azure_config())
     assert run.outputs["password"] == plain[endpoint.LIST_KEYS_TOKEN]["primaryKey"]
     assert "password" in run.secret_outputs
 
 
 def test_options_rdb_oss_cluster_cmk_dns_zone_and_no_deferral():
     zone = values.EXAMPLES["private_dns_zone"]
-    run = run_component(azure_config(redis={"appendonly": False}, rdbFrequency="6h", clusteringPolicy="OSSCluster",
+    run = run_azure(azure_config(redis={"appendonly": False}, rdbFrequency="6h", clusteringPolicy="OSSCluster",
                                      customerManagedKey=CMK, privateDnsZoneId=zone, deferUpgrade=False,
                                      sku="MemoryOptimized_M10", clusterName=None))
     database, cluster = unwrap(run.one(endpoint.DATABASE_TYPE).inputs), unwrap(run.one(endpoint.CLUSTER_TYPE).inputs)
@@ -106,31 +107,15 @@ def test_options_rdb_oss_cluster_cmk_dns_zone_and_no_deferral():
     assert run.outputs["settings"]["cluster_mode"] is True and run.outputs["settings"]["rdb-frequency"] == "6h"
 
 
+def test_no_hook_by_default_the_deployer_is_outside_the_vnet(run):
+    assert not any(opts.hooks and opts.hooks.after_create for opts in run.options.values())
+
+
 def test_cluster_and_database_are_protected_and_the_hook_goes_on_the_database():
-    from azure_support import parse
-
-    from infra.backends.azure.component import AzureManagedRedis, AzureManagedRedisArgs
-    from infra.offline import settle
-
-    captured: dict[str, pulumi.ResourceOptions] = {}
-    original = pulumi.CustomResource.__init__
-
-    def spy(self, t, name, props=None, opts=None, *args, **kwargs):  # noqa: ANN001
-        captured[name] = opts
-        return original(self, t, name, props, opts, *args, **kwargs)
-
-    run_component(azure_config())  # fresh mocks
-    parsed = parse(azure_config())
-    hooks = pulumi.ResourceHookBinding(after_create=[], after_update=[])
-    pulumi.CustomResource.__init__ = spy  # type: ignore[method-assign]
-    try:
-        AzureManagedRedis("redis", AzureManagedRedisArgs(azure=parsed.azure, redis=parsed.redis, hooks=hooks))
-    finally:
-        pulumi.CustomResource.__init__ = original  # type: ignore[method-assign]
-        settle()
-    assert captured["redis-cluster"].protect and captured["redis-database"].protect
-    assert captured["redis-database"].hooks.after_create == [] and captured["redis-cluster"].hooks.after_create is None
-    assert not captured["redis-endpoint"].protect
+    opts = run_azure(verify={"fromDeployer": True}).options
+    assert opts["redis-cluster"].protect and opts["redis-database"].protect and not opts["redis-endpoint"].protect
+    assert opts["redis-database"].hooks.after_create and opts["redis-database"].hooks.after_update
+    assert not opts["redis-cluster"].hooks.after_create and not opts["redis-endpoint"].hooks.after_create
 
 
 def test_the_policy_pack_passes_on_the_stack(run):
@@ -156,6 +141,6 @@ def test_the_policy_pack_fails_on_weakened_resources(type_, changes, policy):
     def transform(typ, name, inputs):
         return {k: v for k, v in {**inputs, **changes}.items() if v is not None} if typ == type_ else inputs
 
-    run = run_component(azure_config(), transform=transform)
+    run = run_azure(azure_config(), transform=transform)
     found = {rule.name for r in run.resources for rule, _ in evaluate(r.type, unwrap(r.inputs))}
     assert found == {policy}

@@ -16,11 +16,14 @@ from pathlib import Path
 
 import pytest
 import trustme
-from azure_support import azure_config, run_component
 
-from infra import verify
+from infra import results as words
 from infra.backends.azure import database_config
+from infra.endpoint import Target
+from infra.results import CheckResult, passed
+from infra.verify import run as verify
 from redis_server import RedisServer, TLSFiles
+from support.azure import run_azure
 
 pytestmark = pytest.mark.integration
 _real_getaddrinfo = socket.getaddrinfo
@@ -28,7 +31,7 @@ _real_getaddrinfo = socket.getaddrinfo
 
 @pytest.fixture(scope="module")
 def outputs():
-    return dict(run_component(azure_config()).outputs)
+    return dict(run_azure().outputs)
 
 
 def _loopback_with_port_10000_free() -> str:
@@ -71,8 +74,8 @@ def resolve(monkeypatch):
     return point
 
 
-def _results(outputs, ca: Path | None) -> dict[str, verify.CheckResult]:
-    target = verify.Target.from_outputs(outputs, timeout=3.0, ca_cert=str(ca) if ca else None)
+def _results(outputs, ca: Path | None) -> dict[str, CheckResult]:
+    target = Target.from_outputs(outputs, timeout=3.0, ca_cert=str(ca) if ca else None)
     return {result.name: result for result in verify.run_checks(target)}
 
 
@@ -84,13 +87,16 @@ def test_verify_passes_against_a_server_presented_like_the_service(outputs, tmp_
     finally:
         server.stop()
     statuses = {name: result.status for name, result in results.items()}
-    # What this verifier cannot compare on the service: the SKU sets maxmemory, persistence is not in INFO, and the
-    # service cannot remove FLUSHALL/FLUSHDB/CONFIG (the stack disables none: a warning, not a failure).
-    assert {n: s for n, s in statuses.items() if s != verify.PASS} == {
-        "maxmemory": verify.SKIP, "aof": verify.SKIP, "dangerous_commands": verify.WARN, "cluster": verify.SKIP}
-    assert verify.passed(list(results.values())), statuses
+    # What this verifier cannot compare on the service: the SKU sets maxmemory and persistence is not in INFO (both
+    # skip with the `managed` reason); the disabled commands are ones the service blocks itself (absent unprobed).
+    assert {n: s for n, s in statuses.items() if s != words.PASS} == {
+        "maxmemory": words.SKIP, "aof": words.SKIP, "cluster": words.SKIP}
+    assert results["maxmemory"].detail.startswith(database_config.MANAGED["maxmemory"])
+    assert results["aof"].detail == database_config.MANAGED["appendonly"]
+    assert results["dangerous_commands"].detail.startswith("SHUTDOWN, REPLICAOF, MODULE absent")
+    assert passed(list(results.values())), statuses
     for name in ("reachable", "tls", "tls_only", "auth_enforced", "ping", "eviction_policy", "round_trip"):
-        assert statuses[name] == verify.PASS, (name, results[name].detail)
+        assert statuses[name] == words.PASS, (name, results[name].detail)
     assert f"certificate for {outputs['host']} verified" in results["tls"].detail
     assert outputs["password"] not in repr(results)
 
@@ -102,19 +108,19 @@ def test_verify_fails_when_the_ca_is_not_given(outputs, tmp_path, resolve):
         results = _results(outputs, None)
     finally:
         server.stop()
-    assert results["tls"].status == verify.FAIL and "not trusted" in results["tls"].detail
+    assert results["tls"].status == words.FAIL and "not trusted" in results["tls"].detail
 
 
 def test_verify_fails_on_a_wrong_key_and_on_a_plaintext_port(outputs, tmp_path, resolve):
     server, address, ca = _serve(tmp_path / "a", outputs["host"], "Another0Key0Than0The0Stacks0Own0Key")
     try:
         resolve(outputs["host"], address)
-        assert _results(outputs, ca)["ping"].status == verify.FAIL
+        assert _results(outputs, ca)["ping"].status == words.FAIL
     finally:
         server.stop()
     server, address, ca = _serve(tmp_path / "b", outputs["host"], outputs["password"], tls=False)
     try:
         resolve(outputs["host"], address)
-        assert _results(outputs, ca)["tls"].status == verify.FAIL
+        assert _results(outputs, ca)["tls"].status == words.FAIL
     finally:
         server.stop()

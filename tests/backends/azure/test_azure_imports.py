@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from stack_harness import REPO_ROOT
+from infra.config.stack_files import REPO_ROOT
 
 pytestmark = pytest.mark.integration  # each case is a fresh interpreter
 
@@ -40,8 +40,8 @@ def test_the_backends_cheap_modules_import_no_provider():
 def test_network_loads_only_when_the_private_endpoint_is_created():
     assert not [m for m in _modules("import infra.backends.azure.component") if m.startswith(
         "pulumi_azure_native.network.")]
-    code = ("import sys; sys.path[:0] = ['tests', 'tests/backends/azure']\n"
-            "from azure_support import azure_config, run_component\nrun_component(azure_config())")
+    code = ("import sys; sys.path[:0] = ['tests']\n"
+            "from support.azure import run_azure\nrun_azure()")
     loaded = _modules(code)
     assert "pulumi_azure_native.network.private_endpoint" in loaded
     assert "pulumi_azure_native.redisenterprise.redis_enterprise" in loaded

@@ -7,10 +7,10 @@ placeholders filled, as a user does) and expects exactly that key in the one `Co
 from __future__ import annotations
 
 import pytest
-from azure_support import AZURE_IDS, azure_config, parse, shipped_azure
+from support.azure import AZURE_IDS, azure_config, parse, shipped_azure
 
 from infra.backends.azure import values
-from infra.config_errors import ConfigError
+from infra.config.errors import ConfigError
 
 
 def keys_of(error: ConfigError) -> list[str]:
@@ -78,7 +78,7 @@ def test_a_missing_required_key_is_refused_with_the_command_that_sets_it(key):
 BAD_REDIS = [
     ({"maxmemory": "1gb"}, "redis.maxmemory", "the SKU sets the memory"),
     ({"savePoints": [[60, 1]]}, "redis.savePoints", "azure.rdbFrequency"),
-    ({"disabledCommands": ["FLUSHALL"]}, "redis.disabledCommands", "cannot rename or remove commands"),
+    ({"disabledCommands": ["SHUTDOWN", "FLUSHALL"]}, "redis.disabledCommands[1]", "can neither rename nor remove"),
     ({"timeout": 0}, "redis.timeout", "no idle-client timeout"),
     ({"slowlogThresholdMs": 10}, "redis.slowlogThresholdMs", "no slow-log setting"),
     ({"protectedMode": True}, "redis.protectedMode", "not a setting of the service"),
@@ -93,6 +93,19 @@ def test_redis_settings_the_service_does_not_take_are_refused_with_the_reason(re
         parse(azure_config(redis=redis))
     assert keys_of(raised.value) == [key]
     assert says in str(raised.value) and f"pulumi config rm --path '{key}'" in str(raised.value)
+
+
+def test_the_models_default_disabled_commands_are_refused_as_a_promise_the_service_cannot_keep():
+    with pytest.raises(ConfigError) as raised:
+        parse(azure_config(redis={"disabledCommands": None}))  # the model's default: FLUSHDB, FLUSHALL, CONFIG
+    assert keys_of(raised.value) == ["redis.disabledCommands"]
+    assert "cannot be disabled on Azure Managed Redis" in str(raised.value) and "SHUTDOWN" in str(raised.value)
+
+
+def test_only_commands_the_service_blocks_itself_may_be_listed():
+    parsed = parse(azure_config(redis={"disabledCommands": ["SELECT", "SAVE"]}))
+    assert parsed.redis.disabled_commands == ["SELECT", "SAVE"]
+    parse(azure_config(redis={"disabledCommands": []}))  # none at all: verify warns
 
 
 def test_no_persistence_at_all_is_refused():

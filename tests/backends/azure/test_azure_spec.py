@@ -4,7 +4,7 @@ resolves, importing the package loads no provider, and the stand-ins make the sh
 from __future__ import annotations
 
 import pytest
-from azure_support import parse, shipped_azure, shipped_config
+from support.azure import parse, shipped_azure, shipped_config
 
 from infra import backends
 from infra.backends.azure import endpoint, values
