@@ -104,7 +104,7 @@ def test_the_models_default_disabled_commands_are_refused_as_a_promise_the_servi
 
 def test_only_commands_the_service_blocks_itself_may_be_listed():
     parsed = parse(azure_config(redis={"disabledCommands": ["SAVE", "PSYNC"]}))
-    assert parsed.redis.disabled_commands == ["SAVE", "PSYNC"]
+    assert parsed.redis.disabled_commands == ("SAVE", "PSYNC")
     parse(azure_config(redis={"disabledCommands": []}))  # none at all: verify warns
 
 
