@@ -18,8 +18,7 @@ SPEC = BackendSpec(
     # No control-plane checks: nothing here validates requests against the Azure API (docs/azure.md).
     control_plane=None,
     mocks="infra.backends.azure.mocks:OUTPUTS",
-    # None means RDB over the wire (SYNC), which the service blocks; its own backup (export to a storage account)
-    # is not implemented yet (docs/azure.md).
-    backup=None,
+    # The generic backup streams the RDB with SYNC, which the service blocks: this one refuses, naming the export.
+    backup="infra.backends.azure.backup",
     stand_in="infra.backends.azure.values:stand_in",
 )
