@@ -22,7 +22,7 @@ from infra.backends.azure import database_config
 from infra.endpoint import Target
 from infra.results import CheckResult, passed
 from infra.verify import run as verify
-from redis_server import RedisServer, TLSFiles
+from support.redis_server import RedisServer, TLSFiles
 from support.azure import run_azure
 
 pytestmark = pytest.mark.integration
