@@ -15,7 +15,7 @@ from infra import contract
 from infra.backends.memorystore import mocks, service
 from infra.backends.memorystore import outputs as keys
 from policy.rules import evaluate
-from stack_harness import REPO_ROOT, StackRun, assert_secret_everywhere, run_stack, unwrap
+from support.stack_harness import REPO_ROOT, StackRun, assert_secret_everywhere, run_stack, unwrap
 
 STACK = "memorystore"
 

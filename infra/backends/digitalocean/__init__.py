@@ -1,0 +1,29 @@
+"""The `digitalocean` backend: a DigitalOcean Managed Valkey cluster (DigitalOcean's Redis-compatible successor to
+its Managed Redis, whose creates stopped on 2025-04-30), in the backend's VPC, behind its firewall, TLS only.
+
+This file must stay cheap to import (the registry imports it on every start-up): no pydantic, no provider.
+"""
+
+from infra.backends.spec import BackendSpec
+
+CLUSTER_TYPE = "digitalocean:index/databaseCluster:DatabaseCluster"
+VALKEY_CONFIG_TYPE = "digitalocean:index/databaseValkeyConfig:DatabaseValkeyConfig"
+
+SPEC = BackendSpec(
+    name="digitalocean",
+    summary="a DigitalOcean Managed Valkey cluster",
+    settings_model="infra.backends.digitalocean.settings:DigitalOceanSettings",
+    component="infra.backends.digitalocean.component:build",
+    rules="infra.backends.digitalocean.rules:problems",
+    # The hook sits on the Valkey config (the last step); the cluster carries the endpoint.
+    endpoint_types={CLUSTER_TYPE: "infra.backends.digitalocean.endpoint:cluster",
+                    VALKEY_CONFIG_TYPE: "infra.backends.digitalocean.endpoint:valkey_config"},
+    # REDIS_HOST is the private host and the firewall admits only the backend: a deployer outside the VPC cannot
+    # reach it, so by default `pulumi up` does not check the data plane (run `verify` from inside the VPC).
+    data_plane_from_deployer=False,
+    control_plane=None,  # nothing here can stand in for DigitalOcean's API (docs/digitalocean.md)
+    mocks="infra.backends.digitalocean.mocks:OUTPUTS",
+    backup=None,  # no service-managed backups for Valkey ("Backups are not supported for ... Valkey clusters")
+    needs_local_docker=False,
+    stand_in="infra.backends.digitalocean.settings:stand_in",
+)
