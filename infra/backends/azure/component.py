@@ -19,7 +19,7 @@ from pulumi_azure_native import redisenterprise
 
 from infra.backends.azure import database_config, endpoint, private_endpoint, values
 from infra.backends.azure.settings import AzureSettings
-from infra.config.errors import PROJECT
+from infra.contract import PROJECT
 from infra.config.redis import RedisSettings
 
 
