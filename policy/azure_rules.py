@@ -5,16 +5,22 @@ _148, _230) target Azure Cache for Redis (Microsoft.Cache/redis, Terraform `azur
 service. Each rule below carries the intent of one of them onto the successor's properties and says which it maps.
 Persistence has no checkov control at all; it implements the project's own requirement, citing Microsoft's docs.
 
-Like `rules.py` (which registers these in `RULES`): properties are the resource's inputs with camelCase keys and
+Like `rules.py` (which collects this module's `RULES` by its file name): properties are the resource's inputs with camelCase keys and
 secrets unwrapped; an unknown value (a preview) is never a violation. Every value is required explicitly, not left to
 the API's default, because the defaults differ between API versions (docs/azure.md). Standard library only, and no
-import from `rules.py`: the pack loads both as top-level modules, the offline `check` as `policy.*`.
+import from `rules.py`: the pack loads both as top-level modules, the offline `check` as `policy.*` (`common` is
+imported either way).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+
+if __package__:  # offline: `policy.azure_rules`; inside the pack, a top-level module (policy/common.py)
+    from policy.common import Rule, is_unknown
+else:
+    from common import Rule, is_unknown  # type: ignore[no-redef,import-not-found]
 
 CLUSTER = "azure-native:redisenterprise:RedisEnterprise"
 DATABASE = "azure-native:redisenterprise:Database"
@@ -63,8 +69,8 @@ def persistence(unknown: Callable[[Any], bool]) -> Check:
     return check
 
 
-# (policy name, description, controls, resource types, check factory); `rules.py` turns these into `Rule`s with its
-# own unknown-value test.
+# (policy name, description, controls, resource types, check factory): `Rule`'s fields, the check built with the
+# pack's unknown-value test.
 SPECS: tuple[tuple[str, str, str, tuple[str, ...], Callable[[Callable[[Any], bool]], Check]], ...] = (
     ("azure-redis-public-network-disabled", "Azure Managed Redis accepts connections only through private endpoints.",
      "intent of checkov CKV_AZURE_89 (Microsoft.Cache/redis: public network access disabled); no check exists for "
@@ -82,3 +88,5 @@ SPECS: tuple[tuple[str, str, str, tuple[str, ...], Callable[[Callable[[Any], boo
      "recovery strategy\" (Configure data persistence for an Azure Managed Redis instance)", (DATABASE,),
      persistence),
 )
+RULES = tuple(Rule(name, description, controls, types, factory(is_unknown))
+              for name, description, controls, types, factory in SPECS)  # what policy/rules.py collects

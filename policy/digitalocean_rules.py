@@ -11,12 +11,13 @@ cluster has no plaintext-only mode to choose.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from typing import Any
 
-try:  # offline (`infra.cli check`, tests) this is `policy.digitalocean_rules`; inside the pack, a top-level module
-    from policy.rules import Props, Rule, is_unknown
-except ImportError:  # pragma: no cover — the pack's own import path
-    from rules import Props, Rule, is_unknown  # type: ignore[no-redef]
+if __package__:  # offline (`infra.cli check`, tests): `policy.digitalocean_rules`; inside the pack, top-level
+    from policy.common import Props, Rule, is_unknown
+else:
+    from common import Props, Rule, is_unknown  # type: ignore[no-redef,import-not-found]
 
 CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster"
 FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall"
@@ -55,7 +56,9 @@ def _private_network(_: str, props: Props) -> list[str]:
 
 def _maintenance_window(_: str, props: Props) -> list[str]:
     windows = props.get("maintenanceWindows")
-    if not _valkey(props) or is_unknown(windows) or (isinstance(windows, list) and windows):
+    # A Sequence, not a list: inside the pack pulumi_policy hands lists over as its own read-only proxy.
+    if not _valkey(props) or is_unknown(windows) or (isinstance(windows, Sequence) and not isinstance(windows, str)
+                                                     and len(windows) > 0):
         return []
     return ["maintenanceWindows is not set: DigitalOcean would pick when updates restart the nodes"]
 

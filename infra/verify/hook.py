@@ -2,13 +2,15 @@
 deployment.
 
 A resource hook (https://www.pulumi.com/docs/iac/concepts/resources/options/hooks/) receives only the hooked
-resource's own inputs and outputs — not the stack outputs, not the password. So `DeployVerifier` is a holder:
+resource's own inputs and outputs — not the stack outputs, usually not the password. So `DeployVerifier` is a holder:
 `expect(**values)` records, as one `Output.all`, the contract values the program knows without the hooked resource
-(password, tls, settings, the expected control plane); the hook awaits them, adds what only the resource can tell (the
-container's published port, the replication group's endpoint and id) and runs the same checks as the CLI in a worker
-thread. Values passed to `expect` must not depend on the hooked resource's outputs: the engine answers that
-resource's registration (`stepComplete`) only after the step's post-processing, where after-hooks run and their
-failure is recorded (pulumi/pulumi pkg/resource/deploy/step_executor.go) — so the wait is bounded, never a deadlock.
+(tls, settings, the expected control plane, and of host, port and password those the backend's spec says the hooked
+resource does not report: all three for a hook on a step applied after the one that creates the endpoint); the hook
+awaits them, adds what only the resource can tell (the container's published port, the replication group's endpoint
+and id) and runs the same checks as the CLI in a worker thread. Values passed to `expect` must not depend on the
+hooked resource's outputs: the engine answers that resource's registration (`stepComplete`) only after the step's
+post-processing, where after-hooks run and their failure is recorded (pulumi/pulumi
+pkg/resource/deploy/step_executor.go) — so the wait is bounded, never a deadlock.
 Since Pulumi CLI 3.238 a failing after-hook fails `pulumi up` (pulumi/pulumi#22935); hooks never run in preview
 (`on_dry_run` is false) nor under the mock engine, so tests call the registered callback directly.
 """
@@ -89,13 +91,15 @@ class DeployVerifier:
         self._expected = pulumi.Output.all(**values)
 
     def expect_from(self, backend: contract.RedisBackend) -> None:
-        """What the hook cannot read from the hooked resource. Host and port are not among them: every backend's
-        endpoint is the hooked resource's output (the container's published port, the group's endpoint), read by
-        `resource_outputs`; a backend must expose `control_plane` built from its settings only."""
+        """What the hook cannot read from the hooked resource: host, port and password unless the backend's spec
+        says the resource reports them (`hooked_resource_reports`: the container's published port, the group's
+        endpoint; a later step reports none), then tls, settings and a `control_plane` built from settings only."""
         extra = backend.extra_outputs()
+        reported = backends.get(self.stack.backend).hooked_resource_reports
+        endpoint = {contract.HOST: backend.host, contract.PORT: backend.port, contract.PASSWORD: backend.password}
         values: dict[str, pulumi.Input[Any]] = {
-            contract.BACKEND: backend.backend, contract.TLS: backend.tls, contract.PASSWORD: backend.password,
-            contract.SETTINGS: backend.settings}
+            contract.BACKEND: backend.backend, contract.TLS: backend.tls, contract.SETTINGS: backend.settings,
+            **{key: value for key, value in endpoint.items() if key not in reported}}
         if contract.CONTROL_PLANE in extra:
             values[contract.CONTROL_PLANE] = extra[contract.CONTROL_PLANE]
         self.expect(**values)

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from infra import backends
 from support.stack_harness import REPO_ROOT
+
+from infra import backends
 
 pytestmark = pytest.mark.integration  # a fresh interpreter (subprocess)
 
@@ -136,7 +137,7 @@ def test_a_backend_is_a_folder(tmp_path: Path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["names"] == sorted([*backends.names(), "toy"])  # every shipped backend, and the new folder
+    assert report["names"] == sorted([*backends.names(), "toy"])
     assert report["size"] == 2
     assert "profwise-redis:toy.size: is 4, which this toy refuses" in report["refused"]
     assert "'toy'" in report["unknown"] and "did you mean 'toy'" in report["unknown"]

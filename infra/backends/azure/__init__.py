@@ -4,7 +4,8 @@ access key as the app's password (docs/azure.md). Only the spec lives here: impo
 
 from infra.backends.spec import BackendSpec
 
-DATABASE_TYPE = "azure-native:redisenterprise:Database"  # the hooked resource (infra/backends/azure/endpoint.py)
+# The hooked resources (infra/backends/azure/endpoint.py): the private endpoint, or its DNS zone group when there is one.
+HOOKED_TYPES = ("azure-native:network:PrivateEndpoint", "azure-native:network:PrivateDnsZoneGroup")
 
 SPEC = BackendSpec(
     name="azure",
@@ -12,7 +13,9 @@ SPEC = BackendSpec(
     settings_model="infra.backends.azure.settings:AzureSettings",
     component="infra.backends.azure.component:build",
     rules="infra.backends.azure.rules:problems",
-    endpoint_types={DATABASE_TYPE: "infra.backends.azure.endpoint:database"},
+    endpoint_types={type_: "infra.backends.azure.endpoint:private_link" for type_ in HOOKED_TYPES},
+    # The hooked resource is a later step: host, port and key come from the cluster, the database and listKeys.
+    hooked_resource_reports=frozenset(),
     # Public network access is disabled: only a deployer inside the VNet reaches the data plane.
     data_plane_from_deployer=False,
     # No control-plane checks: nothing here validates requests against the Azure API (docs/azure.md).

@@ -27,7 +27,9 @@ from infra.config.redis import RedisSettings
 class AzureManagedRedisArgs:
     azure: AzureSettings
     redis: RedisSettings
-    hooks: pulumi.ResourceHookBinding | None = None  # attached to the database (post-deploy verification)
+    # Post-deploy verification: on the private endpoint (its DNS zone group when there is one), created after the
+    # database, since a client reaches the database only through it.
+    hooks: pulumi.ResourceHookBinding | None = None
 
 
 class AzureManagedRedis(pulumi.ComponentResource):
@@ -69,11 +71,11 @@ class AzureManagedRedis(pulumi.ComponentResource):
             resource_group_name=az.resource_group_name,
             database_name=database_config.DATABASE_NAME,
             **database_config.database_args(args.redis, az),
-            opts=pulumi.ResourceOptions(parent=self, protect=True, hooks=args.hooks),
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
         self.private_endpoint = private_endpoint.create(
             name, self.cluster.id, az.subnet_id, az.resource_group_name, az.location, az.private_dns_zone_id, tags,
-            self)
+            self, after=self.database, hooks=args.hooks)
         keys = redisenterprise.list_database_keys_output(
             cluster_name=self.cluster.name, database_name=self.database.name,
             resource_group_name=az.resource_group_name, opts=pulumi.InvokeOutputOptions(parent=self))

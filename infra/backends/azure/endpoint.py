@@ -1,15 +1,15 @@
-"""The deploy hook's view of the `azure` backend: which resource carries the endpoint, and what it reports.
+"""The deploy hook's view of the `azure` backend: which resources it sits on, and what they report.
 
-The hook is attached to the Database (created last: once it exists, so do the cluster, the key and the private
-endpoint). A Database reports its port and its ARM id, whose path names the cluster; it does not report the host name,
-which is the cluster's (`<cluster>.<region>.redis.azure.net`). The id alone cannot give the region, so the host comes
-from the program's known values (the cluster's `hostName`, which does not depend on the Database). Also the extra
-output keys this backend exports. Standard library only: the hook and the CLI import this without the provider.
+The hook sits on the private endpoint, or on its DNS zone group when the stack registers one: created after the
+database, it is the moment a client in the VNet can reach the database by its host name. Neither reports any contract
+value (the spec's `hooked_resource_reports` is empty), so host (the cluster's `hostName`), port (the database's) and
+password (the listed key) come from the component — all from resources created before the hooked one, so the hook's
+bounded wait never waits on itself. Also the extra output keys this backend exports. Standard library only: the hook
+and the CLI import this without the provider.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
 CLUSTER_TYPE = "azure-native:redisenterprise:RedisEnterprise"
@@ -27,18 +27,8 @@ CLUSTER_ID = "cluster_id"
 PRIVATE_ENDPOINT_ID = "private_endpoint_id"
 REDIS_VERSION = "redis_version"
 
-_DATABASE_ID_RE = re.compile(r"/subscriptions/[^/]+/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Cache/"
-                             r"redisEnterprise/(?P<cluster>[^/]+)/databases/(?P<database>[^/]+)", re.IGNORECASE)
 
-
-def database(id_: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Contract values the hooked Database reports: its port (numbers arrive as floats over protobuf) and, from its
-    id, the cluster and resource group. `hostName` is read too, for a hook placed on the cluster itself."""
-    found: dict[str, Any] = {"port": int(outputs.get("port") or PORT)}
-    match = _DATABASE_ID_RE.fullmatch(str(outputs.get("id") or id_ or ""))
-    if match:
-        found[CLUSTER_NAME] = match["cluster"]
-        found[RESOURCE_GROUP] = match["rg"]
-    if outputs.get("hostName"):
-        found["host"] = str(outputs["hostName"])
-    return found
+def private_link(id_: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """What the hooked private endpoint or DNS zone group reports of the contract: nothing (its id is the
+    endpoint's, not the database's); the component supplies the endpoint."""
+    return {}

@@ -19,10 +19,13 @@ GROUP_ID = "redisEnterprise"
 
 
 def create(name: str, cluster_id: pulumi.Input[str], subnet_id: str, resource_group: str, location: str,
-           dns_zone_id: str | None, tags: dict[str, str], parent: pulumi.Resource) -> Any:
+           dns_zone_id: str | None, tags: dict[str, str], parent: pulumi.Resource, after: pulumi.Resource,
+           hooks: pulumi.ResourceHookBinding | None = None) -> Any:
+    """The endpoint (created `after` the database) and, with a zone, its DNS registration; `hooks` go on the last
+    of them: once it exists, a client in the VNet reaches the database by its host name, so that is the moment to
+    verify — and every value the hook expects (host, port, the key) comes from resources created before it."""
     from pulumi_azure_native.network import private_dns_zone_group, private_endpoint
 
-    child = pulumi.ResourceOptions(parent=parent)
     endpoint = private_endpoint.PrivateEndpoint(
         f"{name}-endpoint",
         resource_group_name=resource_group,
@@ -35,7 +38,7 @@ def create(name: str, cluster_id: pulumi.Input[str], subnet_id: str, resource_gr
             "group_ids": [GROUP_ID],
         }],
         tags=tags,
-        opts=child,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[after], hooks=None if dns_zone_id else hooks),
     )
     if dns_zone_id:
         private_dns_zone_group.PrivateDnsZoneGroup(
@@ -44,6 +47,6 @@ def create(name: str, cluster_id: pulumi.Input[str], subnet_id: str, resource_gr
             private_endpoint_name=endpoint.name,
             private_dns_zone_group_name="default",
             private_dns_zone_configs=[{"name": "privatelink-redis-azure-net", "private_dns_zone_id": dns_zone_id}],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=parent, hooks=hooks),
         )
     return endpoint

@@ -15,9 +15,11 @@ SPEC = BackendSpec(
     settings_model="infra.backends.digitalocean.settings:DigitalOceanSettings",
     component="infra.backends.digitalocean.component:build",
     rules="infra.backends.digitalocean.rules:problems",
-    # The hook sits on the Valkey config (the last step); the cluster carries the endpoint.
-    endpoint_types={CLUSTER_TYPE: "infra.backends.digitalocean.endpoint:cluster",
-                    VALKEY_CONFIG_TYPE: "infra.backends.digitalocean.endpoint:valkey_config"},
+    # The hook sits on the Valkey config, the last step: verifying after the cluster alone would check DigitalOcean's
+    # defaults on a first `pulumi up`. The config reports only its cluster's id; host and port come from the cluster,
+    # registered before it (the component's `host`/`port`).
+    endpoint_types={VALKEY_CONFIG_TYPE: "infra.backends.digitalocean.endpoint:valkey_config"},
+    hooked_resource_reports=frozenset(),  # host, port and password all come from the cluster
     # REDIS_HOST is the private host and the firewall admits only the backend: a deployer outside the VPC cannot
     # reach it, so by default `pulumi up` does not check the data plane (run `verify` from inside the VPC).
     data_plane_from_deployer=False,

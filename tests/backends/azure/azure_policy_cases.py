@@ -1,4 +1,4 @@
-"""The azure policies' table cases for tests/test_policy_rules.py (which requires a passing and a failing case per
+"""The azure policies' table cases for tests/policy/test_policy_rules.py (which requires a passing and a failing case per
 policy, and unknown values never reported): props as Pulumi passes them (camelCase)."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def database(**changes):
     return {k: v for k, v in {**DATABASE_PROPS, **changes}.items() if v is not None}
 
 
-AZURE_CASES = [
+CASES = [
     ("azure-redis-public-network-disabled", CLUSTER, cluster(), False),
     ("azure-redis-public-network-disabled", CLUSTER, cluster(publicNetworkAccess="Enabled"), True),
     ("azure-redis-public-network-disabled", CLUSTER, cluster(publicNetworkAccess=None), True),
@@ -39,7 +39,7 @@ AZURE_CASES = [
     ("azure-redis-persistence", DATABASE, database(persistence={"aofEnabled": False}), True),
     ("azure-redis-persistence", DATABASE, database(persistence=None), True),
 ]
-AZURE_UNKNOWN_CASES = [
+UNKNOWN_CASES = [
     ("azure-redis-public-network-disabled", CLUSTER, cluster(publicNetworkAccess=UNKNOWN)),
     ("azure-redis-minimum-tls-1-2", CLUSTER, cluster(minimumTlsVersion=UNKNOWN)),
     ("azure-redis-high-availability", CLUSTER, cluster(highAvailability=UNKNOWN)),

@@ -1,7 +1,7 @@
 """The azure stack under the mock engine: the real program (through the backend registry) on the shipped
 Pulumi.azure.yaml, its placeholders filled the way a user fills them — every input
 the resources get, every output of the contract, the access key secret wherever it flows, the options (protect, the
-hook on the database), and the policy pack passing on it and failing on weakened resources."""
+hook on the private endpoint or its DNS zone group), and the policy pack passing on it and failing on weakened resources."""
 
 from __future__ import annotations
 
@@ -111,11 +111,21 @@ def test_no_hook_by_default_the_deployer_is_outside_the_vnet(run):
     assert not any(opts.hooks and opts.hooks.after_create for opts in run.options.values())
 
 
-def test_cluster_and_database_are_protected_and_the_hook_goes_on_the_database():
+def _hooked(options) -> list[str]:
+    return sorted(name for name, opts in options.items() if opts.hooks and opts.hooks.after_create)
+
+
+def test_cluster_and_database_are_protected_and_the_hook_goes_on_the_endpoint_created_after_the_database():
     opts = run_azure(verify={"fromDeployer": True}).options
     assert opts["redis-cluster"].protect and opts["redis-database"].protect and not opts["redis-endpoint"].protect
-    assert opts["redis-database"].hooks.after_create and opts["redis-database"].hooks.after_update
-    assert not opts["redis-cluster"].hooks.after_create and not opts["redis-endpoint"].hooks.after_create
+    assert _hooked(opts) == ["redis-endpoint"] and opts["redis-endpoint"].hooks.after_update
+    # After the database: every value the hook expects (port, listed key) comes from a resource created before it.
+    assert [d._name for d in opts["redis-endpoint"].depends_on] == ["redis-database"]  # noqa: SLF001
+
+
+def test_with_a_dns_zone_the_hook_goes_on_the_zone_group_registered_last():
+    config = azure_config(privateDnsZoneId=values.EXAMPLES["private_dns_zone"])
+    assert _hooked(run_azure(config, verify={"fromDeployer": True}).options) == ["redis-dns"]
 
 
 def test_the_policy_pack_passes_on_the_stack(run):

@@ -22,15 +22,16 @@ def test_every_reference_of_the_spec_resolves():
     assert spec.model().__name__ == "AzureSettings"
     for ref in (spec.component, spec.rules, *spec.endpoint_types.values(), spec.mocks, spec.stand_in):
         assert callable(load(ref)) or isinstance(load(ref), dict), ref
-    assert set(spec.endpoint_types) == {endpoint.DATABASE_TYPE}
+    assert set(spec.endpoint_types) == {endpoint.PRIVATE_ENDPOINT_TYPE, endpoint.DNS_ZONE_GROUP_TYPE}
+    assert spec.backup and callable(load(f"{spec.backup}:backup")) and spec.service_backup() is not None
 
 
-def test_the_endpoint_reader_takes_the_port_and_cluster_from_the_database():
-    database_id = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
-                   "Microsoft.Cache/redisEnterprise/profwise-redis-azure/databases/default")
-    found = backends.get("azure").endpoint(endpoint.DATABASE_TYPE, database_id, {"port": 10000.0})
-    assert found == {"port": 10000, "cluster_name": "profwise-redis-azure", "resource_group_name": "rg"}
-    assert backends.get("azure").endpoint("azure-native:network:PrivateEndpoint", "x", {}) is None
+def test_the_hooked_resources_report_no_contract_value_the_component_supplies_them():
+    spec = backends.get("azure")
+    assert spec.hooked_resource_reports == frozenset()
+    for type_ in (endpoint.PRIVATE_ENDPOINT_TYPE, endpoint.DNS_ZONE_GROUP_TYPE):
+        assert spec.endpoint(type_, "pe-id", {"name": "redis-redis-pe", "provisioningState": "Succeeded"}) == {}
+    assert spec.endpoint(endpoint.DATABASE_TYPE, "db-id", {"port": 10000.0}) is None  # not hooked
 
 
 @pytest.mark.parametrize("key", ["resourceGroupName", "subnetId"])

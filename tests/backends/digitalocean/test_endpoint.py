@@ -1,24 +1,19 @@
-"""The deploy hook's reader for this backend: host and port from the cluster's own outputs, the private host only."""
+"""The deploy hook's reader for this backend: the hooked Valkey config reports its cluster, and nothing it does not
+know (host, port and password come from the component: the spec says the hooked resource reports none of them)."""
 
 from __future__ import annotations
 
+from infra.backends import digitalocean
 from infra.backends.digitalocean import endpoint
-
-CLUSTER_OUTPUTS = {"host": "db-do-user-1-0.k.db.ondigitalocean.com", "privateHost": "private-db-do-user-1-0.k.db."
-                   "ondigitalocean.com", "port": 25061.0, "password": "not-read-here"}
-
-
-def test_the_cluster_reports_its_private_host_and_port():
-    found = endpoint.cluster("245bcfd0-7f31-4ce6-a2bc-475a116cca97", CLUSTER_OUTPUTS)
-    assert found == {"host": CLUSTER_OUTPUTS["privateHost"], "port": 25061,
-                     "cluster_id": "245bcfd0-7f31-4ce6-a2bc-475a116cca97"}
-    assert isinstance(found["port"], int) and "password" not in found
-
-
-def test_missing_outputs_are_left_out_not_guessed():
-    assert endpoint.cluster("", {"host": "public.example"}) == {}
 
 
 def test_the_valkey_config_reports_its_cluster():
     assert endpoint.valkey_config("x/valkey-config", {"clusterId": "c1"}) == {"cluster_id": "c1"}
     assert endpoint.valkey_config("x", {}) == {}
+
+
+def test_the_spec_says_the_hooked_config_does_not_report_the_endpoint():
+    assert digitalocean.SPEC.hooked_resource_reports == frozenset()
+    assert digitalocean.SPEC.endpoint(digitalocean.VALKEY_CONFIG_TYPE, "x", {"clusterId": "c1"}) == {
+        "cluster_id": "c1"}
+    assert digitalocean.SPEC.endpoint(digitalocean.CLUSTER_TYPE, "c1", {"privateHost": "h"}) is None

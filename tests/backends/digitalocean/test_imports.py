@@ -1,5 +1,5 @@
-"""The import budget: a dev stack never loads pulumi_digitalocean nor the component, and the registry's view of this backend (its
-package `__init__`) loads nothing heavy; only the component module imports the provider."""
+"""The import budget: a dev stack never loads pulumi_digitalocean nor the component, and the registry's view of this
+backend (its package `__init__`) loads nothing heavy; only the component module imports the provider."""
 
 from __future__ import annotations
 

@@ -23,13 +23,6 @@ def test_every_reference_loads_what_the_contract_describes():
     assert load(SPEC.rules) is rules.problems and load(SPEC.mocks) is mocks.OUTPUTS
     assert load(SPEC.stand_in) is settings.stand_in
     assert {t: load(r) for t, r in SPEC.endpoint_types.items()} == {
-        digitalocean.CLUSTER_TYPE: endpoint.cluster, digitalocean.VALKEY_CONFIG_TYPE: endpoint.valkey_config}
+        digitalocean.VALKEY_CONFIG_TYPE: endpoint.valkey_config}
     assert (SPEC.control_plane, SPEC.backup, SPEC.needs_local_docker, SPEC.data_plane_from_deployer) == (
         None, None, False, False)
-
-
-def test_the_spec_answers_for_the_hooked_resources():
-    outputs = {"privateHost": "private-x.k.db.ondigitalocean.com", "port": 25061.0}
-    assert SPEC.endpoint(digitalocean.CLUSTER_TYPE, "c1", outputs) == {
-        "host": "private-x.k.db.ondigitalocean.com", "port": 25061, "cluster_id": "c1"}
-    assert SPEC.endpoint("docker:index/container:Container", "x", outputs) is None
