@@ -4,7 +4,8 @@ access key as the app's password (docs/azure.md). Only the spec lives here: impo
 
 from infra.backends.spec import BackendSpec
 
-# The hooked resources (infra/backends/azure/endpoint.py): the private endpoint, or its DNS zone group when there is one.
+# The hooked resources (infra/backends/azure/endpoint.py): the private endpoint, or its DNS zone group when there
+# is one.
 HOOKED_TYPES = ("azure-native:network:PrivateEndpoint", "azure-native:network:PrivateDnsZoneGroup")
 
 SPEC = BackendSpec(

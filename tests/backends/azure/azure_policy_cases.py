@@ -1,5 +1,5 @@
-"""The azure policies' table cases for tests/policy/test_policy_rules.py (which requires a passing and a failing case per
-policy, and unknown values never reported): props as Pulumi passes them (camelCase)."""
+"""The azure policies' table cases for tests/policy/test_policy_rules.py (which requires a passing and a failing
+case per policy, and unknown values never reported): props as Pulumi passes them (camelCase)."""
 
 from __future__ import annotations
 

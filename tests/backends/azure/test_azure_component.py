@@ -1,7 +1,7 @@
 """The azure stack under the mock engine: the real program (through the backend registry) on the shipped
-Pulumi.azure.yaml, its placeholders filled the way a user fills them — every input
-the resources get, every output of the contract, the access key secret wherever it flows, the options (protect, the
-hook on the private endpoint or its DNS zone group), and the policy pack passing on it and failing on weakened resources."""
+Pulumi.azure.yaml, its placeholders filled the way a user fills them — every input the resources get, every output
+of the contract, the access key secret wherever it flows, the options (protect, the hook on the private endpoint or
+its DNS zone group), and the policy pack passing on it and failing on weakened resources."""
 
 from __future__ import annotations
 
