@@ -7,9 +7,9 @@ Persistence has no checkov control at all; it implements the project's own requi
 
 Like `rules.py` (which collects this module's `RULES` by its file name): properties are the resource's inputs
 with camelCase keys and secrets unwrapped; an unknown value (a preview) is never a violation. Every value is required
-explicitly, not left to the API's default, because the defaults differ between API versions (docs/azure.md). Standard library only, and no
-import from `rules.py`: the pack loads both as top-level modules, the offline `check` as `policy.*` (`common` is
-imported either way).
+explicitly, not left to the API's default, because the defaults differ between API versions (docs/azure.md).
+Standard library only, and no import from `rules.py`: the pack loads both as top-level modules, the offline `check`
+as `policy.*` (`common` is imported either way).
 """
 
 from __future__ import annotations
