@@ -54,6 +54,16 @@ def test_goal(goal, value, met):
     assert Row("s", "w", ratio=Figure((value,)), goal=goal).verdict == ("met" if met else "NOT met")
 
 
+def test_class_paths_name_the_sdk_classes_of_any_provider_package():
+    from bench.eval_stack import class_paths
+
+    assert class_paths(["azure-native:redisenterprise:Database", "aws:ec2/securityGroup:SecurityGroup",
+                        "random:index/randomPassword:RandomPassword", "profwise:redis:AzureManagedRedis",
+                        "pulumi:providers:azure-native"]) == [
+        "pulumi_aws.ec2.SecurityGroup", "pulumi_azure_native.redisenterprise.Database",
+        "pulumi_random.RandomPassword"]
+
+
 def test_table_rows_including_a_stack_that_cannot_be_evaluated_yet():
     floor = Figure((0.2, 0.25), " s")
     rows = [
