@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # the CLI imports this module for its key constants; pulumi a
 
     from infra.config.app import AppSettings
 
+PROJECT = "profwise-redis"  # the Pulumi project: the config namespace, a tag on every resource
+
 BACKEND = "backend"
 HOST = "host"
 PORT = "port"
@@ -24,7 +26,7 @@ URL = "url"
 APP_ENV = "app_env"
 SETTINGS = "settings"
 CONTRACT_KEYS = (BACKEND, HOST, PORT, TLS, PASSWORD, URL, APP_ENV, SETTINGS)
-SECRET_KEYS = (PASSWORD, URL, APP_ENV)
+SECRET_OUTPUTS = (PASSWORD, URL, APP_ENV)  # the outputs that are Pulumi secrets
 
 # Extra outputs of the elasticache backend (issue: the prod stack).
 REPLICATION_GROUP_ID = "replication_group_id"

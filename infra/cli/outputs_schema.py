@@ -39,7 +39,7 @@ def _json_type(value: Any) -> str:
 
 def _wrong(path: str, wanted: str, value: Any) -> OutputsError:
     """Short scalars are shown as JSON; never a value under a secret key (the password may be in it)."""
-    secret = path.split(".")[0].split("[")[0] in contract.SECRET_KEYS
+    secret = path.split(".")[0].split("[")[0] in contract.SECRET_OUTPUTS
     shown = json.dumps(value) if value is None or isinstance(value, (str, int, float)) else ""
     if secret or not shown or len(shown) > 40:
         shown = _json_type(value)
