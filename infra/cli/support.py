@@ -135,7 +135,7 @@ def through_tunnel(outputs: dict[str, Any]) -> dict[str, Any]:
     except tunnel.TunnelError as error:
         raise UsageError(f"cannot reach Redis through SSH: {error}") from None
     atexit.register(opened.close)
-    progress(f"SSH tunnel 127.0.0.1:{opened.local_port} -> {opened.remote} (container {outputs[contract.SSH_TUNNEL]['container']})")
+    progress(f"SSH tunnel 127.0.0.1:{opened.local_port} -> {opened.remote}")
     return tunnel.through(outputs, opened)
 
 

@@ -97,7 +97,8 @@ def start(engine_url: str) -> SshServer:
         "UsePAM no", "StrictModes no",  # the keys live under /tmp, whose parents are world-writable
         "PermitRootLogin prohibit-password", f"AllowUsers {user}", "AllowTcpForwarding yes", "LogLevel VERBOSE", ""]))
     (root / "ssh_config").write_text("\n".join([
-        "Host 127.0.0.1", "  HostName 127.0.0.1", f"  Port {port}", f"  User {user}", f"  IdentityFile {root}/client_key",
+        "Host 127.0.0.1", "  HostName 127.0.0.1", f"  Port {port}", f"  User {user}",
+        f"  IdentityFile {root}/client_key",
         "  IdentitiesOnly yes", f"  UserKnownHostsFile {root}/known_hosts", "  StrictHostKeyChecking yes",
         "  BatchMode yes", "  LogLevel ERROR", ""]))
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # "Missing privilege separation directory" otherwise

@@ -75,9 +75,9 @@ class ServerRedis(pulumi.ComponentResource):
             labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in tags.items()],
             opts=pulumi.ResourceOptions.merge(on_engine, pulumi.ResourceOptions(
                 retain_on_delete=cfg.keep_volume_on_destroy)))
-        conf = pulumi.Output.secret(self.password.apply(
+        conf: pulumi.Output[str] = pulumi.Output.secret(self.password.apply(
             lambda pw: redis_conf.render(args.redis, pw) + redis_tls.render_tls()))
-        envs = pulumi.Output.secret(self.password.apply(lambda pw: [f"REDISCLI_AUTH={pw}"]))
+        envs: pulumi.Output[list[str]] = pulumi.Output.secret(self.password.apply(lambda pw: [f"REDISCLI_AUTH={pw}"]))
         uid, gid = (cfg.container_user or "").split(":")
         certs = self.certificates
 

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from infra.backends.docker import image_ref
-from infra.backends.docker.settings import _DOCKER_NAME_RE, DockerSettings
+from infra.backends.docker.settings import check_docker_name, check_pinned_image
 from infra.backends.selfhosted import engine, hardening
 from infra.config.errors import Problem
 from infra.config.models import Section, as_list, refuse_duplicates
@@ -82,16 +82,18 @@ class TlsSettings(Section):
 class ServerSettings(Section):
     """`profwise-redis:selfhosted` — the server's engine, the app's network, the container and its certificate."""
 
-    host: str | None = Field(None, description="The server's Docker engine: ssh://user@server[:port][/path/to/docker.sock], or "
-                      "tcp://server:2376 with certPath.", examples=["ssh://deploy@app-server.example.com"])
-    ssh_opts: as_list(tuple[str, ...]) = Field((), description="Extra ssh arguments, one list element each "  # type: ignore[valid-type]
-                                               "(e.g. [\"-i\", \"~/.ssh/deploy\", \"-o\", \"StrictHostKeyChecking=yes\"]"
-                                               "); also used by the ops tunnel.")
+    host: str | None = Field(None, description="The server's Docker engine: ssh://user@server[:port]"
+                             "[/path/to/docker.sock], or tcp://server:2376 with certPath.",
+                             examples=["ssh://deploy@app-server.example.com"])
+    ssh_opts: as_list(tuple[str, ...]) = Field(  # type: ignore[valid-type]
+        (), description="Extra ssh arguments, one list element each (e.g. [\"-i\", \"~/.ssh/deploy\"]); also used "
+        "by the ops tunnel.")
     cert_path: str | None = Field(None, description="tcp:// engines only: directory with ca.pem, cert.pem, key.pem.")
-    network_name: str | None = Field(None, description="The app's existing Docker network (compose network, or Coolify's "
-                              "destination network); the container answers as `redis` on it.")
-    image: str = Field("redis:7.2.11-alpine", description="Official Redis/Valkey 7+ image, exact tag (as docker.image).")
+    network_name: str | None = Field(None, description="The app's existing Docker network (compose network, or "
+                                     "Coolify's destination network); the container answers as `redis` on it.")
     allow_unofficial_image: bool = Field(False, description="As docker.allowUnofficialImage.")
+    image: str = Field("redis:7.2.11-alpine", description="Official Redis/Valkey 7+ image, exact tag (as "
+                       "docker.image).")
     user: str | None = Field(None, description="uid:gid the container runs as (all capabilities dropped); derived "
                              "for official redis images, required for any other.")
     container_name: str = Field("profwise-redis", description="Container name on the server.")
@@ -119,13 +121,21 @@ class ServerSettings(Section):
     def _network(cls, name: str | None) -> str | None:
         if name is None:
             return None
-        if not _DOCKER_NAME_RE.fullmatch(_not_placeholder(name, "networkName", "coolify")):
-            raise ValueError(f"{name!r} is not a Docker network name; find yours with `docker network ls` on the "
-                             "server (Coolify: coolify, or the destination's network)")
-        return name
+        try:
+            return check_docker_name(_not_placeholder(name, "networkName", "coolify"))
+        except ValueError as error:
+            raise ValueError(f"{error}; find the app's network with `docker network ls` on the server (Coolify: "
+                             "coolify, or the destination's network)") from None
 
-    _names = field_validator("container_name", "volume_name")(DockerSettings._docker_name.__func__)  # type: ignore[attr-defined]
-    _image = field_validator("image")(DockerSettings._pinned_image.__func__)  # type: ignore[attr-defined]
+    @field_validator("container_name", "volume_name")
+    @classmethod
+    def _names(cls, name: str) -> str:
+        return check_docker_name(name)
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, image: str, info: ValidationInfo) -> str:
+        return check_pinned_image(image, bool(info.data.get("allow_unofficial_image")))
 
     @field_validator("ssh_opts")
     @classmethod
@@ -169,7 +179,8 @@ class ServerSettings(Section):
             raise ValueError("a tcp:// host needs certPath (its ca.pem verifies the engine), and an ssh:// host "
                              "takes none: set selfhosted.certPath, or use ssh://user@server")
         if self.user is None and self.container_user is None:
-            raise ValueError(f"the redis user's uid:gid of {self.image} is not known: set selfhosted.user (e.g. 999:1000)")
+            raise ValueError(f"the redis user's uid:gid of {self.image} is not known: set selfhosted.user "
+                             "(e.g. 999:1000)")
         return self
 
     @property
@@ -198,9 +209,10 @@ def rules(server: ServerSettings, redis: RedisSettings, password: SecretStr | No
                        f"pulumi config set --path 'selfhosted.{key}' {example}")
                for key, example in required.items()
                if getattr(server, "host" if key == "host" else "network_name") is None]
-    return missing + [Problem("selfhosted.host", f"{variable} is set in the environment: {why}", f"unset {variable} (the server "
-                    "stack's engine is profwise-redis:selfhosted.host and its ssh options selfhosted.sshOpts, nothing else)")
-            for variable, why in engine.ambient_problems(env)]
+    fix = ("(the server stack's engine is profwise-redis:selfhosted.host and its ssh options selfhosted.sshOpts, "
+           "nothing else)")
+    return missing + [Problem("selfhosted.host", f"{variable} is set in the environment: {why}",
+                              f"unset {variable} {fix}") for variable, why in engine.ambient_problems(env)]
 
 
 def stand_in(placeholder: str, index: int) -> str:

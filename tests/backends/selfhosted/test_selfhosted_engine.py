@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import secrets
 import socket
 import ssl
 import tarfile
-from pathlib import Path
 from typing import Any, Iterator
 
 import docker
@@ -141,8 +139,9 @@ def test_the_container_is_hardened_as_declared(over_ssh, deployed, docker_sessio
 @pytest.fixture(scope="module")
 def app(docker_session, deployed, redis_image):
     """A second container on the app's network: the app's view of Redis (through the engine's socket: it execs)."""
-    container = docker_session.client.containers.run(redis_image.id, ["sh", "-c", "sleep 600"], entrypoint=[], detach=True,
-                                        network=deployed["network"].name, user="999:1000", labels=dict([LABEL]))
+    container = docker_session.client.containers.run(
+        redis_image.id, ["sh", "-c", "sleep 600"], entrypoint=[], detach=True, network=deployed["network"].name,
+        user="999:1000", labels=dict([LABEL]))
     data = deployed["run"].outputs[contract.CA_CERTIFICATE].encode()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
