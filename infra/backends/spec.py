@@ -80,6 +80,11 @@ class BackendSpec:
     # "module:function": stand_in(placeholder_value, index) -> a valid value, for the REPLACE-ME placeholders a
     # shipped stack file carries (offline `check`, tests); None: the backend's stack files carry none
     stand_in: str | None = None
+    # "module:function": legacy_settings() -> the `managed` / `restricted_commands` data of the `settings` output, for
+    # outputs a stack exported before its settings output carried them (deployed before the plug-in layout): the CLI
+    # fills them in, so an existing stack means what it meant until its next `pulumi up` re-exports them (None: the
+    # backend's outputs always carried them, or it had none)
+    legacy_settings: str | None = None
 
     def model(self) -> type[Any]:
         model: type[Any] = load(self.settings_model)

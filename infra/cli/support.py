@@ -78,9 +78,20 @@ def parse_outputs(data: bytes) -> dict[str, Any]:
     except ValueError as error:  # JSONDecodeError, refuse(), and ints longer than Python converts
         raise UsageError(f"outputs are not JSON ({error})") from None
     try:
-        return outputs_schema.validate(outputs)
+        return _with_settings_data(outputs_schema.validate(outputs))
     except outputs_schema.OutputsError as error:
         raise UsageError(str(error)) from None
+
+
+def _with_settings_data(outputs: dict[str, Any]) -> dict[str, Any]:
+    """Outputs a stack exported before its `settings` output said what the service manages itself get that data from
+    the backend (`BackendSpec.legacy_settings`), so checks and health treat an existing stack as they always did."""
+    settings, spec = outputs.get(contract.SETTINGS), backends.find(outputs.get(contract.BACKEND))
+    if isinstance(settings, dict) and contract.MANAGED not in settings and spec and spec.legacy_settings:
+        from infra.backends.spec import load
+
+        outputs[contract.SETTINGS] = {**load(spec.legacy_settings)(), **settings}
+    return outputs
 
 
 def read_outputs(args: argparse.Namespace) -> dict[str, Any]:
