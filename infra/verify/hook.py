@@ -43,9 +43,11 @@ def plane_for(stack: StackSettings) -> Plane | None:
     return "all" if data and control else "data" if data else "control" if control else None
 
 
-def resource_outputs(type_: str, id_: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The contract values the hooked resource itself reports, read by the backend whose endpoint it is."""
-    for spec in backends.specs():
+def resource_outputs(type_: str, id_: str, outputs: Mapping[str, Any], backend: str | None = None) -> dict[str, Any]:
+    """The contract values the hooked resource itself reports, read by the backend whose endpoint it is — the stack's
+    own `backend` first, as two backends may both deploy a resource of one type (a Docker container)."""
+    own = [backends.get(backend)] if backend else []
+    for spec in [*own, *backends.specs()]:
         found = spec.endpoint(type_, id_, outputs)
         if found is not None:
             return found
@@ -93,15 +95,17 @@ class DeployVerifier:
     def expect_from(self, backend: contract.RedisBackend) -> None:
         """What the hook cannot read from the hooked resource: host, port and password unless the backend's spec
         says the resource reports them (`hooked_resource_reports`: the container's published port, the group's
-        endpoint; a later step reports none), then tls, settings and a `control_plane` built from settings only."""
+        endpoint; a later step reports none), then tls, settings and the extra outputs of
+        `contract.KNOWN_BEFORE_DEPLOY` (`control_plane`, `ssh_tunnel`), which a backend builds from its settings only."""
         extra = backend.extra_outputs()
         reported = backends.get(self.stack.backend).hooked_resource_reports
         endpoint = {contract.HOST: backend.host, contract.PORT: backend.port, contract.PASSWORD: backend.password}
         values: dict[str, pulumi.Input[Any]] = {
             contract.BACKEND: backend.backend, contract.TLS: backend.tls, contract.SETTINGS: backend.settings,
             **{key: value for key, value in endpoint.items() if key not in reported}}
-        if contract.CONTROL_PLANE in extra:
-            values[contract.CONTROL_PLANE] = extra[contract.CONTROL_PLANE]
+        for key in contract.KNOWN_BEFORE_DEPLOY:
+            if key in extra:
+                values[key] = extra[key]
         self.expect(**values)
 
     def run(self, outputs: Mapping[str, Any]) -> list[CheckResult]:
@@ -124,7 +128,7 @@ class DeployVerifier:
             raise VerificationFailed(f"post-deploy verification waited {EXPECTED_WAIT:g}s for the stack's expected "
                                      "values; they must not depend on the verified resource") from None
         new_outputs = {key: await _plain(value) for key, value in (args.new_outputs or {}).items()}
-        outputs = merge(known or {}, resource_outputs(args.type, args.id, new_outputs))
+        outputs = merge(known or {}, resource_outputs(args.type, args.id, new_outputs, self.stack.backend))
         results = await asyncio.to_thread(self.run, outputs)
         pulumi.log.info(f"post-deploy verification ({self.plane} plane):\n{verify_report.table(results)}")
         if not passed(results):

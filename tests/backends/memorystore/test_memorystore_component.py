@@ -19,7 +19,7 @@ from infra.backends.memorystore.component import MemorystoreRedis, MemorystoreRe
 from infra.backends.memorystore.settings import MemorystoreSettings
 from infra.tooling.mock_engine import RecordingMocks, StackRun, contains_secret, settle, unwrap
 from infra.config.redis import RedisSettings
-from test_memorystore_settings import stack_file
+from backends.memorystore.test_memorystore_settings import stack_file
 
 
 def build(stack_changes: dict[str, Any] | None = None) -> tuple[StackRun, dict[str, Any], set[str], Any]:
