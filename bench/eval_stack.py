@@ -24,11 +24,11 @@ def class_paths(types: list[str]) -> list[str]:
 
 
 def main(stack: str, list_classes: bool = False) -> int:
-    from infra.cli.commands.check import placeholder_standins
+    from infra.tooling.stand_ins import placeholder_standins  # not via the CLI's check (argparse, the policy rules)
     from infra.tooling.mock_engine import run_stack
 
     try:
-        run = run_stack(stack, overrides=placeholder_standins(stack)[0])
+        run = run_stack(stack, overrides=placeholder_standins(stack).overrides)
     except Exception as error:  # noqa: BLE001 — any failure means "not evaluable"; say why in one line
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"{type(error).__name__}: {message}", file=sys.stderr)

@@ -25,7 +25,7 @@ from infra import table
 from infra.cli.support import UsageError
 from infra.config.errors import ConfigError
 from infra.config.pulumi_yaml import StackFileError
-from infra.tooling.stand_ins import placeholder_standins  # also bench/eval_stack.py's import path
+from infra.tooling.stand_ins import placeholder_standins
 from policy.rules import RULES
 
 if TYPE_CHECKING:  # infra.tooling.mock_engine imports pulumi: the module is loaded only when a check runs
