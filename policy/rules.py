@@ -17,6 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# A sibling module (standard library only), imported either way the pack is loaded, like memorystore_rules below.
+access_string = importlib.import_module(f"{__package__}.access_string" if __package__ else "access_string")
+
 # The sentinels Pulumi uses for values that are unknown until apply (pulumi_policy/proxy.py); the engine sends any
 # unknown as the string one on the wire (pulumi/runtime/rpc.py UNKNOWN).
 UNKNOWN_VALUES = frozenset({
@@ -25,6 +28,9 @@ UNKNOWN_VALUES = frozenset({
     "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
     "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"})
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+ELASTICACHE_USER = "aws:elasticache/user:User"
+# What the app's `default` user must never run, whatever else the stack disables: the guide's wipe commands.
+DEFAULT_USER_DENIED = ("FLUSHALL", "FLUSHDB")
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -85,6 +91,16 @@ def _auth(_: str, props: Props) -> list[str]:
     if (isinstance(token, str) and token) or any(groups):
         return []
     return ["neither authToken nor userGroupIds is set: any client that reaches the port can read and write"]
+
+
+def _default_user_denies(_: str, props: Props) -> list[str]:
+    """Only the user named `default` (the one one-argument AUTH reaches, the app's): an admin user may flush."""
+    name, access = props.get("userName"), props.get("accessString")
+    if is_unknown(name) or name != "default" or is_unknown(access):
+        return []
+    allowed = access_string.undenied(access if isinstance(access, str) else "", DEFAULT_USER_DENIED)
+    return [f"the default user's accessString {access!r} lets the app run {', '.join(allowed)}: end it with "
+            f"{' '.join('-' + c.lower() for c in allowed)} (the admin user runs them)"] if allowed else []
 
 
 def _customer_key(_: str, props: Props) -> list[str]:
@@ -217,6 +233,10 @@ RULES: tuple[Rule, ...] = (
          "AWS Security Hub ElastiCache.5; checkov CKV_AWS_30", RG, _encryption_in_transit),
     Rule("elasticache-auth", "ElastiCache requires an AUTH token or an RBAC user group.",
          "AWS Security Hub ElastiCache.6; checkov CKV_AWS_31 (with the in-transit rule)", RG, _auth),
+    Rule("elasticache-default-user-denies-flush", "The RBAC default user (the app) cannot run FLUSHALL or FLUSHDB.",
+         "no Security Hub or checkov control covers access strings; Redis 7 redis.conf, rename-command: \"use ACLs "
+         "to remove commands from the default user, and put them only in some admin user\"", (ELASTICACHE_USER,),
+         _default_user_denies),
     Rule("elasticache-customer-kms-key", "ElastiCache encrypts at rest with a customer-managed KMS key.",
          "checkov CKV_AWS_191", RG, _customer_key),
     Rule("elasticache-backup-retention", f"ElastiCache keeps automatic backups for at least {MIN_RETENTION_DAYS} "

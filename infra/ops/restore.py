@@ -82,7 +82,7 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
     evictions; then wait until it is on disk. Nothing is written before the probe, which writes only its own
     throwaway key."""
     manifest, summary = check_file(path, use_manifest=use_manifest)
-    client = target.client(target.password)
+    client = target.operator_client()
     verdict = write_guard.check(_info(client), need_of(summary), write_guard.selector(target))
     state = verdict.state
     if reason := write_guard.unwritable(state):  # before "not empty": a loading server already shows keys
