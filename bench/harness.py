@@ -22,7 +22,7 @@ from typing import Mapping, Sequence
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from redis_server import RedisServer  # noqa: E402 — the tests' real-server helper, shared rather than copied
+from support.redis_server import RedisServer  # noqa: E402 — the tests' real-server helper, shared rather than copied
 
 PY = sys.executable
 LOCAL_ONLY = "bind 127.0.0.1"  # later `bind` lines win: a bench server never listens beyond loopback

@@ -36,8 +36,8 @@ from infra.config import redis_conf
 from infra.config.redis import RedisSettings
 from infra.ops.rdb.wire import encode
 from infra.endpoint import Target
-from ops_support import outputs_for, run_measured, write_outputs
-from redis_server import RedisServer
+from support.ops_support import outputs_for, run_measured, write_outputs
+from support.redis_server import RedisServer
 
 MIB = 2**20
 

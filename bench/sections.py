@@ -20,7 +20,7 @@ from bench.stats import Figure, Goal, Row, ratios
 from infra.config import redis_conf
 from infra.loadtest.limits import server_cpu_seconds
 from infra.config.redis import RedisSettings
-from ops_support import outputs_for, write_outputs  # the tests' outputs builder (harness puts tests/ on the path)
+from support.ops_support import outputs_for, write_outputs  # the tests' outputs builder (tests/ is on the path)
 
 FLOOR = "import os, redis; redis.Redis(port=int(os.environ['BENCH_PORT']), password=os.environ['BENCH_PW']).ping()"
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # the CLI imports this module for its key constants; pulumi a
 
     from infra.config.app import AppSettings
 
+PROJECT = "profwise-redis"  # the Pulumi project: the config namespace, a tag on every resource
+
 BACKEND = "backend"
 HOST = "host"
 PORT = "port"
@@ -29,7 +31,7 @@ CONTRACT_KEYS = (BACKEND, HOST, PORT, TLS, PASSWORD, URL, APP_ENV, SETTINGS)
 # then use the app's password and say so.
 ADMIN_USER = "admin_user"
 ADMIN_PASSWORD = "admin_password"
-SECRET_KEYS = (PASSWORD, URL, APP_ENV, ADMIN_PASSWORD)
+SECRET_OUTPUTS = (PASSWORD, URL, APP_ENV, ADMIN_PASSWORD)  # the outputs that are Pulumi secrets
 
 # Extra outputs of the elasticache backend (issue: the prod stack).
 REPLICATION_GROUP_ID = "replication_group_id"

@@ -16,7 +16,8 @@ from pydantic import Field, SecretStr, ValidationError, create_model, field_vali
 from infra import backends
 from infra.config import redis_conf
 from infra.config.app import AppSettings
-from infra.config.errors import PROJECT, ConfigError, Problem, problems_from
+from infra.config.errors import ConfigError, Problem, problems_from
+from infra.contract import PROJECT
 from infra.config.models import Section
 from infra.config.redis import RedisSettings
 from infra.config.verify import VerifySettings

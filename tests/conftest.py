@@ -1,8 +1,16 @@
 """Shared fixtures: the dev stack evaluated under the mock engine, real redis-server processes, test certificates,
-and (from docker_fixtures) a real Docker engine with the dev stack's container applied to it."""
+and (from support.docker_fixtures) a real Docker engine with the dev stack's container applied to it.
+
+The `integration` marker: `pytest -m "not integration"` is the fast loop, so every test that needs a real server,
+an engine, moto or a subprocess must carry it (per module with `pytestmark`). Two guards keep that true: collection
+fails for an unmarked test that uses one of INTEGRATION_FIXTURES, and an unmarked test that starts a subprocess
+(redis-server, the CLI, a script) fails when it does.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -12,17 +20,60 @@ import trustme
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from docker_fixtures import (  # noqa: E402, F401 — the engine tests' fixtures and their terminal summary
+from support.docker_fixtures import (  # noqa: E402, F401 — the engine tests' fixtures and their terminal summary
     deployer,
     docker_session,
     provider,
     pytest_terminal_summary,
     redis_image,
 )
-from hook_support import recorder  # noqa: E402, F401 — records the program's hook for the hook tests
+from support.hook_support import recorder  # noqa: E402, F401 — records the program's hook for the hook tests
 from infra.backends.docker import CONTAINER_TYPE  # noqa: E402
-from redis_server import RedisServer, TLSFiles  # noqa: E402
-from stack_harness import StackRun, run_stack, unwrap  # noqa: E402
+from support.redis_server import RedisServer, TLSFiles  # noqa: E402
+from support.stack_harness import StackRun, run_stack, unwrap  # noqa: E402
+
+
+INTEGRATION_FIXTURES = frozenset({"dev_server", "dev_servers", "moto_endpoint", "docker_session", "redis_image",
+                                  "provider", "deployer"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = sorted(item.nodeid for item in items if not item.get_closest_marker("integration")
+                      and INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())))
+    if unmarked:
+        raise pytest.UsageError("mark these integration (they use a server, engine or moto fixture): "
+                                + ", ".join(unmarked))
+
+
+@contextlib.contextmanager
+def _no_subprocess(item: pytest.Item) -> Iterator[None]:
+    """Unless `item` is marked integration, starting a subprocess (in the test, or in any fixture it sets up, of any
+    scope) fails it."""
+    if item.get_closest_marker("integration"):
+        yield
+        return
+    original = subprocess.Popen.__init__
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"{item.nodeid} starts a subprocess: mark it (or its module) integration")
+
+    subprocess.Popen.__init__ = refuse  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        subprocess.Popen.__init__ = original  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with _no_subprocess(item):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _no_subprocess(item):
+        yield
 
 
 @pytest.fixture(scope="module")

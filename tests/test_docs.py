@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from stack_harness import REPO_ROOT
+from support.stack_harness import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
 PAGES = [README, *sorted((REPO_ROOT / "docs").glob("*.md"))]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stack_harness import REPO_ROOT
+from support.stack_harness import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 

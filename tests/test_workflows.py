@@ -40,11 +40,13 @@ def run_actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
                           timeout=60, check=False)
 
 
+@pytest.mark.integration
 def test_actionlint_accepts_the_workflows():
     done = run_actionlint(*sorted(WORKFLOWS.glob("*.yml")))
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("mistake", [
     ("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.04\n    permissions:\n      contents: bogus"),
     ("${{ matrix.stack }}", "${{ matrix.stak }}"),
@@ -114,7 +116,7 @@ def test_ci_runs_the_offline_policy_check_of_every_stack_through_make_test():
         assert [s["run"] for s in load(name)["jobs"]["test"]["steps"] if "run" in s] == ["make test"], name
     recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", (REPO_ROOT / "Makefile").read_text(), re.M)
     assert recipe and recipe.group(1).strip() == "$(PY) -m pytest -q", "make test runs every test"
-    from test_check import SHIPPED_STACKS
+    from support.stack_harness import SHIPPED_STACKS
     assert {"dev", "prod"} <= set(SHIPPED_STACKS)  # and every other shipped stack file
 
 

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from infra import contract
 
-Check = Callable[[str, Any], Any]  # (path, value) -> the value to keep; raises OutputsError naming the path
+Validator = Callable[[str, Any], Any]  # (path, value) -> the value to keep; raises OutputsError naming the path
 MASKED = "[secret]"  # what `pulumi stack output --json` prints for a secret without --show-secrets
 _COMMAND = re.compile(r"[A-Za-z][A-Za-z0-9_.|-]*")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -39,14 +39,14 @@ def _json_type(value: Any) -> str:
 
 def _wrong(path: str, wanted: str, value: Any) -> OutputsError:
     """Short scalars are shown as JSON; never a value under a secret key (the password may be in it)."""
-    secret = path.split(".")[0].split("[")[0] in contract.SECRET_KEYS
+    secret = path.split(".")[0].split("[")[0] in contract.SECRET_OUTPUTS
     shown = json.dumps(value) if value is None or isinstance(value, (str, int, float)) else ""
     if secret or not shown or len(shown) > 40:
         shown = _json_type(value)
     return OutputsError(f"{path} must be {wanted}, not {shown}")
 
 
-def text(pattern: re.Pattern[str] | None = None, wanted: str = "a non-empty string") -> Check:
+def text(pattern: re.Pattern[str] | None = None, wanted: str = "a non-empty string") -> Validator:
     def check(path: str, value: Any) -> Any:
         if not isinstance(value, str) or not value or (pattern and not pattern.fullmatch(value)):
             raise _wrong(path, wanted, value)
@@ -60,7 +60,7 @@ def string(path: str, value: Any) -> Any:
     return value
 
 
-def integer(low: int, high: int) -> Check:
+def integer(low: int, high: int) -> Validator:
     def check(path: str, value: Any) -> Any:
         if isinstance(value, float) and math.isfinite(value) and value.is_integer():
             value = int(value)  # JSON has one number type; 6379.0 is 6379
@@ -83,11 +83,11 @@ def flag(path: str, value: Any) -> Any:
     return value
 
 
-def nullable(inner: Check) -> Check:
+def nullable(inner: Validator) -> Validator:
     return lambda path, value: None if value is None else inner(path, value)
 
 
-def either(*options: Check, wanted: str) -> Check:
+def either(*options: Validator, wanted: str) -> Validator:
     """The first option that accepts the value; when none does, a problem found inside it (an object's field) is
     more telling than "must be one of these"."""
     def check(path: str, value: Any) -> Any:
@@ -107,7 +107,7 @@ def masked(path: str, value: Any) -> Any:
     return value
 
 
-def items(inner: Check, wanted: str) -> Check:
+def items(inner: Validator, wanted: str) -> Validator:
     def check(path: str, value: Any) -> Any:
         if not isinstance(value, list):
             raise _wrong(path, wanted, value)
@@ -126,7 +126,8 @@ def _child(path: str, key: str) -> str:
     return f"{path}.{key}" if _PLAIN_KEY.fullmatch(key) else f"{path}[{json.dumps(key[:40])}]"
 
 
-def mapping(fields: dict[str, Check] | None = None, values: Check | None = None, wanted: str = "an object") -> Check:
+def mapping(fields: dict[str, Validator] | None = None, values: Validator | None = None,
+            wanted: str = "an object") -> Validator:
     """An object: the listed fields checked when present, every other value checked by `values` (or kept)."""
     def check(path: str, value: Any) -> Any:
         if not isinstance(value, dict):
@@ -168,7 +169,7 @@ CONTROL_PLANE = mapping({
     "users": nullable(mapping(values=mapping({"user_name": text(), "access_string": text()}))),
     "denied_commands": nullable(items(text(_COMMAND, "a command name"), "a list of command names")),
 })
-OUTPUTS: dict[str, Check] = {
+OUTPUTS: dict[str, Validator] = {
     contract.BACKEND: text(), contract.HOST: text(), contract.PORT: integer(1, 65535), contract.TLS: boolean,
     contract.PASSWORD: text(wanted="the password (a non-empty string)"),
     contract.ADMIN_USER: nullable(text(re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*"), "an ACL user name")),

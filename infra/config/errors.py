@@ -15,8 +15,9 @@ from typing import Any, Iterable
 import pulumi
 from pydantic import BaseModel, ValidationError
 
-PROJECT = "profwise-redis"
-SECRET_KEYS = frozenset({"password"})
+from infra.contract import PROJECT
+
+SECRET_CONFIG_KEYS = frozenset({"password"})  # set with --secret
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class ConfigError(pulumi.RunError):
 
 def set_command(key: str, value: str = "<value>") -> str:
     top = key.split(".")[0]
-    if top in SECRET_KEYS:
+    if top in SECRET_CONFIG_KEYS:
         return f"pulumi config set --secret {key} {value}"
     if "." in key:
         return f"pulumi config set --path '{key}' {value}"

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 
+from infra import contract
 from infra.config import acl
 from infra.config.redis import RedisSettings
 
 CONTAINER_CONF_PATH = "/usr/local/etc/redis/redis.conf"
 CONTAINER_DATA_DIR = "/data"
-CONTAINER_PORT = 6379
+CONTAINER_PORT = contract.DEFAULT_PORT
 # The official image's entrypoint drops to `redis` (uid 999, gid 1000 in redis:*-alpine) before exec'ing the server.
 CONTAINER_REDIS_UID = "999"
 CONTAINER_REDIS_GID = "1000"

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping
 
-from infra.config.errors import PROJECT
+from infra.contract import PROJECT
 from infra.config.pulumi_yaml import StackFileError, kind, read_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from infra import contract
 
-SECRET_KEYS = ("REDIS_PASSWORD",)
+SECRET_ENV_KEYS = ("REDIS_PASSWORD",)  # masked unless --show-secrets
 MASK = "********"
 _SAFE = re.compile(r"[A-Za-z0-9_./:@+,=-]*")  # fullmatch: `$` would let a trailing newline through
 
@@ -31,7 +31,7 @@ def app_env_from(outputs: Mapping[str, Any]) -> dict[str, str]:
 
 
 def masked(env: Mapping[str, str]) -> dict[str, str]:
-    return {k: MASK if k in SECRET_KEYS and v else v for k, v in env.items()}
+    return {k: MASK if k in SECRET_ENV_KEYS and v else v for k, v in env.items()}
 
 
 def quote(value: str) -> str:

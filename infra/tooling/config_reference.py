@@ -1,7 +1,7 @@
 """Generate the configuration table of `docs/configuration.md` from the settings models, so the docs cannot drift.
 
-`python -m infra.tooling.config_reference` prints the table; `make docs` writes it between that page's markers and a
-test fails when the page differs from what the models say.
+`python -m infra.tooling.config_reference` prints the table; `make docs` writes it between that page's markers and
+a test fails when the page differs from what the models say.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from pulumi.runtime.stack import wait_for_rpcs
 
 from infra import backends
 from infra.backends.spec import load
-from infra.config.errors import PROJECT
+from infra.contract import PROJECT
 from infra.config.stack_files import REPO_ROOT, load_stack_config
 
 SECRET_SIG = rpc._special_sig_key  # noqa: SLF001 — how the SDK wraps a secret value in resource inputs

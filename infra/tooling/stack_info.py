@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from infra import backends
-from infra.config.errors import PROJECT
+from infra.contract import PROJECT
 from infra.config.pulumi_yaml import StackFileError
 from infra.config.stack_files import load_stack_config
 

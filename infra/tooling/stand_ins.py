@@ -15,7 +15,7 @@ from typing import Any, Mapping, NamedTuple
 
 from infra import backends
 from infra.backends.spec import load
-from infra.config.errors import PROJECT
+from infra.contract import PROJECT
 from infra.config.stack_files import PLACEHOLDER, REPO_ROOT, is_secure, qualified, stack_values
 
 

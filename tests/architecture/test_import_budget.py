@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from stack_harness import REPO_ROOT, prod_overrides
+from support.stack_harness import REPO_ROOT, prod_overrides
 
 pytestmark = pytest.mark.integration  # fresh interpreters (subprocesses)
 

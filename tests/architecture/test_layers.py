@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from infra import backends
-from stack_harness import REPO_ROOT
+from support.stack_harness import REPO_ROOT
 
 INFRA = REPO_ROOT / "infra"
 

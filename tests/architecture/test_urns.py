@@ -8,7 +8,7 @@ the component's type token is pinned too. A renamed resource or a changed token 
 
 from __future__ import annotations
 
-from stack_harness import prod_overrides, run_stack
+from support.stack_harness import prod_overrides, run_stack
 
 DEV = {
     ("profwise:redis:DockerRedis", "redis"),

@@ -14,6 +14,7 @@ import re
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
+from infra import contract
 from infra.backends.docker import image_ref
 from infra.backends.docker.endpoint import client_host
 from infra.config.errors import Problem, remove_command
@@ -42,7 +43,7 @@ class DockerSettings(Section):
                              "replacement.")
     network_name: str = Field("profwise-redis-net", description="Private bridge network; the container's alias on it "
                               "is `redis`.")
-    host_port: int = Field(6379, ge=1, le=65535, description="Host port Redis is published on.")
+    host_port: int = Field(contract.DEFAULT_PORT, ge=1, le=65535, description="Host port Redis is published on.")
     dangerously_allow_public_bind: bool = Field(False, description="Opt-in to publish Redis on a non-loopback "
                                                 "bindAddress (reachable from other machines).")
     bind_address: str = Field("127.0.0.1", examples=["127.0.0.1", "::1"], description="Host address the port is "

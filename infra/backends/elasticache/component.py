@@ -24,7 +24,7 @@ from infra import contract
 from infra.backends.elasticache import values as aws_values
 from infra.backends.elasticache import alarms as elasticache_alarms
 from infra.backends.elasticache import parameter_group, users as rbac
-from infra.config.errors import PROJECT
+from infra.contract import PROJECT
 from infra.backends.credentials import password_output
 from infra.backends.elasticache.endpoint import PORT
 from infra.backends.elasticache.rules import TOKEN_SPECIALS

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from infra import contract
 
-PORT = 6379  # ElastiCache's Redis port, which the component sets and the security group admits
+PORT = contract.DEFAULT_PORT  # the group's port: the component sets it and the security group admits it
 
 
 def replication_group(id_: str, outputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Shared test helpers (fixtures stay in tests/conftest.py): servers, engines, stacks, CLI runs."""
