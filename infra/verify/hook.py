@@ -96,6 +96,10 @@ class DeployVerifier:
         values: dict[str, pulumi.Input[Any]] = {
             contract.BACKEND: backend.backend, contract.TLS: backend.tls, contract.PASSWORD: backend.password,
             contract.SETTINGS: backend.settings}
+        admin_password = getattr(backend, "admin_password", None)  # the operations' user, when the service has users
+        if admin_password is not None:
+            values[contract.ADMIN_USER] = backend.admin_user  # type: ignore[attr-defined]
+            values[contract.ADMIN_PASSWORD] = admin_password
         if contract.CONTROL_PLANE in extra:
             values[contract.CONTROL_PLANE] = extra[contract.CONTROL_PLANE]
         self.expect(**values)

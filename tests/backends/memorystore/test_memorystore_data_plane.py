@@ -21,7 +21,7 @@ from infra.verify import run as verify
 from infra.backends.memorystore import redis_configs, service
 from infra.backends.memorystore.outputs import CA_CERTIFICATE
 from infra.config.redis import RedisSettings
-from redis_server import RedisServer, TLSFiles
+from support.redis_server import RedisServer, TLSFiles
 
 pytestmark = pytest.mark.integration
 AUTH_STRING = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"  # the shape of a Memorystore AUTH string (a UUID)

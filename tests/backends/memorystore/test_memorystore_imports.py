@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from stack_harness import REPO_ROOT
+from support.stack_harness import REPO_ROOT
 
 pytestmark = pytest.mark.integration  # subprocesses
 
