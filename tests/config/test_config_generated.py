@@ -19,7 +19,6 @@ import pytest
 import redis
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-import pytest
 
 from support.aws_documented import creatable_node_types, violations
 from support.config_strategies import mutate, section

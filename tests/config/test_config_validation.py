@@ -152,7 +152,8 @@ def test_check_reports_the_refusal_instead_of_crashing(case, key, phrase):
 
 @pytest.mark.parametrize(("case", "check"), [
     (dev(redis={"slowlogThresholdMs": "2.5"}), lambda run: "slowlog-log-slower-than 2500" in _conf(run)),
-    (dev(redis={"disabledCommands": ["flushall", "KEYS"]}), lambda run: " -keys" in _conf(run) and "rename-command" not in _conf(run)),
+    (dev(redis={"disabledCommands": ["flushall", "KEYS"]}),
+     lambda run: " -flushall -flushdb -swapdb -migrate -keys\n" in _conf(run) and "rename-command" not in _conf(run)),
     (dev(docker={"image": "docker.io/library/redis:7.2.11-alpine@sha256:" + "a" * 64}), lambda run: True),
     (dev(docker={"image": "valkey/valkey:8.0.2-alpine"}),
      lambda run: run.one("docker:index/container:Container").plain("command")[0] == "valkey-server"),

@@ -3,7 +3,8 @@
 The prod stack exports `control_plane`, the non-secret description of the group it asked for (keys documented in
 `infra.contract`). `observe()` reads the live group once — DescribeReplicationGroups, DescribeCacheClusters for each
 member, DescribeCacheParameters (paginated) for the parameter group — and pure `check_*` functions compare it with the
-description (the RBAC users: `rbac_check`). Calls are bounded (connect/read timeouts, standard retry mode with 3 attempts); the endpoint and the
+description (the RBAC users: `rbac_check`).
+Calls are bounded (connect/read timeouts, standard retry mode with 3 attempts); the endpoint and the
 credentials are boto3's usual ones (AWS_PROFILE, AWS_ENDPOINT_URL, ...), the same `pulumi up` uses.
 """
 
@@ -187,7 +188,8 @@ def check_parameters(exp: Mapping[str, Any], obs: Observed) -> Outcome:
 CHECKS: list[tuple[str, Callable[[Mapping[str, Any], Observed], Outcome]]] = [
     ("aws_group_available", check_available), ("aws_engine", check_engine),
     ("aws_encryption_at_rest", check_at_rest), ("aws_encryption_in_transit", check_in_transit),
-    ("aws_auth", check_auth), ("aws_users", check_users), ("aws_backups", check_backups), ("aws_high_availability", check_high_availability),
+    ("aws_auth", check_auth), ("aws_users", check_users), ("aws_backups", check_backups),
+    ("aws_high_availability", check_high_availability),
     ("aws_members", check_members), ("aws_parameters", check_parameters),
 ]
 

@@ -161,8 +161,8 @@ def _authentication(ec: ElastiCacheSettings) -> list[Problem]:
 def _token(password: SecretStr | None) -> list[Problem]:
     if password is None or _TOKEN_RE.fullmatch(password.get_secret_value()):
         return []
-    return [Problem("password", "is not a valid ElastiCache user password (nor AUTH token): use 16-128 letters, digits or "
-                    f"{' '.join(TOKEN_SPECIALS)} (no other punctuation), or unset it to have one generated",
+    return [Problem("password", "is not a valid ElastiCache user password (nor AUTH token): use 16-128 letters, "
+                    f"digits or {' '.join(TOKEN_SPECIALS)} (no other punctuation), or unset it to have one generated",
                     "pulumi config set --secret password (it prompts, so the value stays out of your shell "
                     "history)")]
 

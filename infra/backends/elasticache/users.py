@@ -49,13 +49,13 @@ def create(name: str, group_id: str, settings: RedisSettings, app_password: pulu
            admin_password: pulumi.Output[str], tags: dict[str, str], parent: pulumi.Resource) -> Users:
     ids, strings = user_ids(group_id), access_strings(settings)
     passwords = {acl.APP_USER: app_password, acl.ADMIN_USER: admin_password}
-    users = {
-        user_name: aws.elasticache.User(
+    users: dict[str, aws.elasticache.User] = {}
+    for user_name, password in passwords.items():
+        secret: pulumi.Output[str] = pulumi.Output.secret(password)
+        users[user_name] = aws.elasticache.User(
             f"{name}-user-{'default' if user_name == acl.APP_USER else 'admin'}",
             user_id=ids[user_name], user_name=user_name, engine=USER_ENGINE, access_string=strings[user_name],
-            passwords=[pulumi.Output.secret(passwords[user_name])], tags=tags,
-            opts=pulumi.ResourceOptions(parent=parent))
-        for user_name in (acl.APP_USER, acl.ADMIN_USER)}
+            passwords=[secret], tags=tags, opts=pulumi.ResourceOptions(parent=parent))
     group = aws.elasticache.UserGroup(
         f"{name}-users", user_group_id=group_id, engine=USER_ENGINE,
         user_ids=[user.user_id for user in users.values()], tags=tags, opts=pulumi.ResourceOptions(parent=parent))
