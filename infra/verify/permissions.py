@@ -60,7 +60,12 @@ def _whoami(client: redis.Redis) -> str:
 def principals(p: Any) -> Outcome:
     t = p.target
     restricted = {str(c).upper() for c in t.settings.get("restricted_commands") or ()}
-    app = "ACL WHOAMI is blocked by the service" if "ACL" in restricted else _whoami(p.client())
+    try:
+        app = "ACL WHOAMI is blocked by the service" if "ACL" in restricted else _whoami(p.client())
+    except redis.exceptions.NoPermissionError as error:
+        return FAIL, f"the app's default user may not run ACL WHOAMI ({error}): keep it allowed (-@admin does)"
+    except redis.ResponseError as error:  # a server without ACL (before Redis 6), or a service refusing it
+        return SKIP, f"the server does not answer ACL WHOAMI ({error}): who is connected cannot be asked"
     if "ACL" not in restricted and app != APP_USER:
         return FAIL, f"the app's password authenticates as {app!r}, not as {APP_USER!r}: the app's contract is AUTH " \
                      "with REDIS_PASSWORD alone"
