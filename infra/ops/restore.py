@@ -90,7 +90,7 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
     if state.keys and not force:
         raise RestoreError(f"the target already holds {state.keys:,} keys; refusing to mix a backup into live data. "
                            "Pass --force to restore anyway (keys of the same name are replaced, others stay: "
-                           "FLUSHALL is disabled on these servers by design)")
+                           "FLUSHALL is denied to the app by design; flushing is an admin action, docs/operations.md)")
     if verdict.problem:
         raise RestoreError(f"nothing was written: {verdict.problem}")
     if not confirm(Plan(path, manifest, summary, state, replace=force, fit=verdict.fit)):
