@@ -30,6 +30,7 @@ FREQ_TOLERANCE = 2  # the LFU counter decays by one per minute (lfu-decay-time 1
 # stack's config (container_boot) has, and what tests render into their own configs (redis_conf.render).
 ADMIN_USER = "profwise-admin"
 ADMIN_PASSWORD = "Mock0RedisAdminPassword00000000000000000"
+ADMIN = {"admin_user": ADMIN_USER, "admin_password": ADMIN_PASSWORD}  # Target(..., **ADMIN): the tools' principal
 
 
 def outputs_for(server, password: str, dev_run=None, admin_password: str | None = ADMIN_PASSWORD,
