@@ -71,6 +71,11 @@ REQUIRED_COMMANDS: dict[str, str] = {
 }
 
 
+# Commands flagged `no_auth` in the command table (COMMAND INFO flags, 7.0 and 8.x alike): Redis lets every client run
+# them whatever its ACL says (ACL DRYRUN answers OK even after `-hello`), so an ACL rule cannot disable them. AUTH is
+# required anyway; HELLO, QUIT and RESET are connection handshakes no data depends on.
+ACL_EXEMPT = frozenset({"AUTH", "HELLO", "QUIT", "RESET"})
+
 _COMMAND_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*", re.ASCII)
 
 
@@ -89,6 +94,9 @@ def _command_name(name: str) -> str:
                          "a command it does not have; remove it or fix its spelling")
     if upper in REQUIRED_COMMANDS:
         raise ValueError(f"{upper} cannot be disabled: {REQUIRED_COMMANDS[upper]}; remove it from the list")
+    if upper in ACL_EXEMPT:
+        raise ValueError(f"{upper} cannot be disabled: Redis lets every client run it whatever the ACL says (a "
+                         "connection command flagged no_auth); remove it from the list")
     return upper
 
 
