@@ -12,13 +12,14 @@ import sys
 
 
 def class_paths(types: list[str]) -> list[str]:
-    """`aws:ec2/securityGroup:SecurityGroup` -> `pulumi_aws.ec2.SecurityGroup` (the SDK class that registers it)."""
+    """`aws:ec2/securityGroup:SecurityGroup` -> `pulumi_aws.ec2.SecurityGroup` (the SDK class that registers it);
+    a package token's dashes are underscores in its module (`azure-native` -> `pulumi_azure_native`)."""
     paths = []
     for token in sorted(set(types)):
         package, module, name = token.split(":")
         if package not in ("profwise", "pulumi"):  # components and providers have no SDK class of their own
             area = module.split("/")[0]
-            paths.append(f"pulumi_{package}" + ("" if area == "index" else f".{area}") + f".{name}")
+            paths.append(f"pulumi_{package.replace('-', '_')}" + ("" if area == "index" else f".{area}") + f".{name}")
     return paths
 
 

@@ -51,6 +51,14 @@ CONTROL_PLANE = "control_plane"
 # verifier then trusts it without --ca-cert). Non-secret.
 CA_CERTIFICATE = "ca_certificate"
 
+# How the ops tools reach a Redis that listens only on a server's private Docker network (`infra.tunnel`):
+# {"engine": "ssh://user@server[:port]", "ssh_opts": [...], "container": name, "network": name, "port": 6379}.
+# Known from the settings alone (no resource output), so the deploy hook can use it. Non-secret.
+SSH_TUNNEL = "ssh_tunnel"
+# Extra outputs the deploy hook takes from the program rather than from the hooked resource: each backend builds
+# them from its settings alone, so waiting for them never waits for the resource being verified.
+KNOWN_BEFORE_DEPLOY = (CONTROL_PLANE, SSH_TUNNEL)
+
 # What the `settings` output carries besides the Redis settings a live server must show (RedisSettings.effective):
 # the differences between services, as data, so verify and health never ask which backend they face.
 MANAGED = "managed"  # setting name (maxmemory, appendonly) -> why the service decides it itself: checks skip it
@@ -60,6 +68,10 @@ CLUSTER_MODE = "cluster_mode"  # true: the keyspace is sharded, clients must fol
 DEFAULT_PORT = 6379  # Redis's port: inside the container, the default published port, ElastiCache's
 
 APP_ENV_KEYS = ("ENABLE_REDIS_CACHE", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DEFAULT_TTL", "REDIS_TLS")
+# Present only when the service's certificate is signed by a private CA (the `ca_certificate` output): the app trusts
+# exactly that CA (redis-py `ssl_ca_data`, node-redis `socket.ca`). PEM text, several lines.
+APP_ENV_CA_KEY = "REDIS_TLS_CA_CERT"
+APP_ENV_OPTIONAL_KEYS = (APP_ENV_CA_KEY,)
 
 
 class RedisBackend(Protocol):
@@ -83,9 +95,11 @@ def redis_url(host: str, port: int, password: str, tls: bool) -> str:
     return f"{scheme}://:{quote(password, safe='')}@{netloc}:{port}/0"
 
 
-def app_env(host: str, port: int, password: str, tls: bool, app: AppSettings) -> dict[str, str]:
-    """Exactly what the Profwise backend's `.env` needs (all strings, as a dotenv file holds them)."""
-    return {
+def app_env(host: str, port: int, password: str, tls: bool, app: AppSettings,
+            ca_certificate: str | None = None) -> dict[str, str]:
+    """Exactly what the Profwise backend's `.env` needs (all strings, as a dotenv file holds them), plus the private
+    CA when there is one."""
+    env = {
         "ENABLE_REDIS_CACHE": "true" if app.enable_cache else "false",
         "REDIS_HOST": host,
         "REDIS_PORT": str(port),
@@ -93,6 +107,9 @@ def app_env(host: str, port: int, password: str, tls: bool, app: AppSettings) ->
         "REDIS_DEFAULT_TTL": str(app.default_ttl),
         "REDIS_TLS": "true" if tls else "false",
     }
+    if ca_certificate:
+        env[APP_ENV_CA_KEY] = ca_certificate
+    return env
 
 
 def settings_output(effective: Mapping[str, Any], managed: Mapping[str, str] | None = None,
@@ -106,7 +123,8 @@ def settings_output(effective: Mapping[str, Any], managed: Mapping[str, str] | N
 def stack_outputs(redis: RedisBackend, app: AppSettings) -> dict[str, pulumi.Input[Any]]:
     import pulumi
 
-    secret_inputs = pulumi.Output.all(redis.host, redis.port, redis.password)
+    extra = redis.extra_outputs()
+    secret_inputs = pulumi.Output.all(redis.host, redis.port, redis.password, extra.get(CA_CERTIFICATE))
     outputs: dict[str, pulumi.Input[Any]] = {
         BACKEND: redis.backend,
         HOST: redis.host,
@@ -114,12 +132,12 @@ def stack_outputs(redis: RedisBackend, app: AppSettings) -> dict[str, pulumi.Inp
         TLS: redis.tls,
         PASSWORD: pulumi.Output.secret(redis.password),
         URL: pulumi.Output.secret(secret_inputs.apply(lambda v: redis_url(v[0], v[1], v[2], redis.tls))),
-        APP_ENV: pulumi.Output.secret(secret_inputs.apply(lambda v: app_env(v[0], v[1], v[2], redis.tls, app))),
+        APP_ENV: pulumi.Output.secret(secret_inputs.apply(lambda v: app_env(v[0], v[1], v[2], redis.tls, app, v[3]))),
         SETTINGS: redis.settings,
     }
     admin_password = getattr(redis, "admin_password", None)
     if admin_password is not None:  # its own secret output: never in url or app_env
         outputs[ADMIN_USER] = redis.admin_user  # type: ignore[attr-defined]
         outputs[ADMIN_PASSWORD] = pulumi.Output.secret(admin_password)
-    outputs.update(redis.extra_outputs())
+    outputs.update(extra)
     return outputs

@@ -1,5 +1,5 @@
 """The Memorystore for Redis rules of the compliance pack: pure functions of a `gcp:redis/instance:Instance`'s
-properties (camelCase inputs, as Pulumi hands them to a policy), joined to `rules.RULES`.
+properties (camelCase inputs, as Pulumi hands them to a policy); `rules.RULES` collects its `RULES`.
 
 checkov has two controls for `google_redis_instance` (CKV_GCP_95 AUTH, CKV_GCP_97 in-transit encryption); the CIS
 Google Cloud Platform Foundations Benchmark has no Memorystore section, so the other rules cite the Memorystore
@@ -9,17 +9,12 @@ standard library only: the pack runs in its own virtualenv.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-
-
-def _rules() -> Any:
-    """The sibling `rules` (its unknown sentinels and helpers), loaded when a check runs: `rules` imports this module
-    to build its RULES, so importing it back at import time would be a cycle. The pack imports its modules
-    top-level (`rules`), the offline check as `policy.rules`."""
-    return importlib.import_module(f"{__package__}.rules" if __package__ else "rules")
-
+if __package__:  # offline: `policy.memorystore_rules`; inside the pack, a top-level module (policy/common.py)
+    from policy.common import Rule, is_unknown
+else:
+    from common import Rule, is_unknown  # type: ignore[no-redef,import-not-found]
 
 INSTANCE = "gcp:redis/instance:Instance"
 Props = Any
@@ -27,12 +22,12 @@ Props = Any
 
 def _equals(props: Props, key: str, wanted: str, why: str) -> list[str]:
     value = props.get(key)
-    return [] if value == wanted or _rules().is_unknown(value) else [f"{key} is {value!r}: {why}"]
+    return [] if value == wanted or is_unknown(value) else [f"{key} is {value!r}: {why}"]
 
 
 def _auth(_: str, props: Props) -> list[str]:
     value = props.get("authEnabled")  # the provider's default is false
-    return [] if value is True or _rules().is_unknown(value) else [
+    return [] if value is True or is_unknown(value) else [
         f"authEnabled is {value!r}: any client that reaches the instance can read and write"]
 
 
@@ -52,7 +47,7 @@ def _private(_: str, props: Props) -> list[str]:
                     "services access keeps the instance's range under the VPC's own allocation (unset means "
                     "DIRECT_PEERING)")
     network = props.get("authorizedNetwork")
-    if not _rules().is_unknown(network) and (not isinstance(network, str) or not network
+    if not is_unknown(network) and (not isinstance(network, str) or not network
                                             or network.rsplit("/", 1)[-1] == "default"):
         found.append(f"authorizedNetwork is {network!r}: unset or `default`, the instance joins the project's "
                      "default network instead of the backend's VPC")
@@ -61,19 +56,19 @@ def _private(_: str, props: Props) -> list[str]:
 
 def _persistence(_: str, props: Props) -> list[str]:
     config = props.get("persistenceConfig")
-    if _rules().is_unknown(config):
+    if is_unknown(config):
         return []
     mode = (config or {}).get("persistenceMode")
-    return [] if mode == "RDB" or _rules().is_unknown(mode) else [
+    return [] if mode == "RDB" or is_unknown(mode) else [
         f"persistenceConfig.persistenceMode is {mode!r}: without RDB snapshots a full restart loses every key"]
 
 
 def _maintenance(_: str, props: Props) -> list[str]:
     policy = props.get("maintenancePolicy")
-    if _rules().is_unknown(policy):
+    if is_unknown(policy):
         return []
     windows = (policy or {}).get("weeklyMaintenanceWindows")
-    if _rules().is_unknown(windows) or windows:
+    if is_unknown(windows) or windows:
         return []
     return ["no weekly maintenance window: Google would apply updates (a failover, dropped connections) at any time"]
 
@@ -86,7 +81,7 @@ def _deletion_protection(_: str, props: Props) -> list[str]:
 
 
 T = (INSTANCE,)
-# (name, description, controls, resource types, check): `rules.Rule`'s fields; `rules` makes them Rules.
+# (name, description, controls, resource types, check): `Rule`'s fields.
 SPECS = (
     ("memorystore-auth", "Memorystore for Redis requires AUTH.", "checkov CKV_GCP_95", T, _auth),
     ("memorystore-transit-encryption", "Memorystore for Redis requires TLS (SERVER_AUTHENTICATION).",
@@ -103,3 +98,4 @@ SPECS = (
     ("memorystore-deletion-protection", "Memorystore for Redis keeps deletion protection on.",
      "no checkov or CIS GCP control; pulumi-gcp redis.Instance deletion_protection", T, _deletion_protection),
 )
+RULES = tuple(Rule(*spec) for spec in SPECS)  # what policy/rules.py collects from every *_rules.py

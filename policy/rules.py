@@ -11,22 +11,20 @@ runs in its own virtualenv. Every rule cites the AWS Security Hub / checkov / CI
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-# A sibling module (standard library only), imported either way the pack is loaded, like memorystore_rules below.
-access_string = importlib.import_module(f"{__package__}.access_string" if __package__ else "access_string")
+if __package__:  # offline (`infra.cli check`, tests): `policy.rules`
+    from policy.common import UNKNOWN_VALUES, Props, Rule, is_unknown, sibling  # noqa: F401 — re-exported
+    from policy.common import shown as _shown
+else:  # inside the pack: top-level modules
+    from common import UNKNOWN_VALUES, Props, Rule, is_unknown, sibling  # type: ignore[no-redef,import-not-found]  # noqa: F401
+    from common import shown as _shown  # type: ignore[no-redef]
 
-# The sentinels Pulumi uses for values that are unknown until apply (pulumi_policy/proxy.py); the engine sends any
-# unknown as the string one on the wire (pulumi/runtime/rpc.py UNKNOWN).
-UNKNOWN_VALUES = frozenset({
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-    "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"})
+access_string = sibling("access_string", __package__)  # the access-string evaluator (standard library only)
+
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 ELASTICACHE_USER = "aws:elasticache/user:User"
 # What the app's `default` user must never run, whatever else the stack disables: the guide's wipe commands.
@@ -37,29 +35,6 @@ INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 CONTAINER = "docker:index/container:Container"
 REDIS_PORT = 6379
 MIN_RETENTION_DAYS = 7
-
-Props = Mapping[str, Any]
-
-
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, str) and value in UNKNOWN_VALUES
-
-
-def _shown(value: Any) -> str:
-    """A value for a message: numbers travel as floats (protobuf Struct), so 7.0 reads 7."""
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else repr(value)
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str  # the CrossGuard policy name, shown in every violation
-    description: str
-    controls: str  # the Security Hub / checkov / CIS control(s) this rule implements
-    resource_types: tuple[str, ...]
-    check: Callable[[str, Props], list[str]]
-
-    def violations(self, resource_type: str, props: Props) -> list[str]:
-        return self.check(resource_type, props) if resource_type in self.resource_types else []
 
 
 def _must_be_true(props: Props, key: str, why: str) -> list[str]:
@@ -264,6 +239,12 @@ def evaluate(resource_type: str, props: Props) -> list[tuple[Rule, str]]:
     """Every (rule, message) the resource violates; empty when it complies or no rule applies to its type."""
     return [(rule, message) for rule in RULES for message in rule.violations(resource_type, props)]
 
-# Rules of backends kept in sibling modules (standard library only too), imported either way the pack is loaded.
-RULES = (*RULES, *(Rule(*spec) for spec in importlib.import_module(
-    f"{__package__}.memorystore_rules" if __package__ else "memorystore_rules").SPECS))
+
+def backend_rules(directory: Path = Path(__file__).parent) -> tuple[Rule, ...]:
+    """The rules of every backend that has any: each `policy/<backend>_rules.py` exports `RULES`, found by its file
+    name (adding a backend adds a file; nothing here names one), in file-name order."""
+    return tuple(rule for path in sorted(directory.glob("*_rules.py"))
+                 for rule in sibling(path.stem, __package__).RULES)
+
+
+RULES = (*RULES, *backend_rules())

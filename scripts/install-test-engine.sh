@@ -3,7 +3,10 @@
 #   - a Docker engine: the one `PROFWISE_TEST_DOCKER_HOST` names or `docker info` reaches; otherwise `dockerd`, from
 #     Debian's docker.io, which the tests start privately as root and stop again (CI: a clean machine, as root);
 #   - busybox (busybox-static) and setpriv (util-linux) for the offline stand-in image, unless that engine already has
-#     the pinned image.
+#     the pinned image;
+#   - OpenSSH's sshd and ssh (openssh-server, openssh-client) for the selfhosted stack's tests, which deploy over
+#     ssh:// to a private sshd on 127.0.0.1 (tests/support/sshd.py), and a docker CLI with `system dial-stdio`
+#     (docker.io) for that sshd's forced command.
 # Installs with apt what is missing; says what to do where it cannot.
 set -euo pipefail
 
@@ -15,7 +18,9 @@ have_dockerd() { command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ];
 
 missing=()
 command -v busybox >/dev/null 2>&1 || missing+=(busybox-static)
-if ! engine_reachable && ! have_dockerd; then
+{ command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ]; } || missing+=(openssh-server)
+command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+if { ! engine_reachable && ! have_dockerd; } || ! command -v docker >/dev/null 2>&1; then
   missing+=(docker.io)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -66,10 +66,17 @@ class BackendSpec:
     # "module:function": rules(section, redis_settings, password) -> list[Problem], cross-field rules run after every
     # field validated and only for this backend (None: none)
     rules: str | None = None
-    # Deploy hook: Pulumi type token of the resource carrying the endpoint -> "module:function"
+    # Deploy hook: Pulumi type token of the hooked resource -> "module:function"
     # endpoint(resource_id, resource_outputs) -> contract values the resource itself reports (host, port, ...; a
     # `control_plane` mapping in the result is merged into the expected one)
     endpoint_types: Mapping[str, str] = field(default_factory=dict)
+    # Which of host, port and password the hooked resource reports itself (its `endpoint_types` reader returns
+    # them); the hook expects the others from the component. Those must be outputs of resources registered before
+    # the hooked one, never of the hooked one: its outputs resolve only after its hooks ran (infra/verify/hook.py),
+    # so waiting for them fails every deployment after the bounded wait. Fewer: the hook sits on a later step that
+    # does not carry the endpoint (a configuration applied to a cluster, a database in a server); more: the service
+    # generates the password on the hooked resource. What the resource reports always wins.
+    hooked_resource_reports: frozenset[str] = frozenset({"host", "port"})
     data_plane_from_deployer: bool = True  # `verify.fromDeployer` when unset: can `pulumi up`'s machine reach it?
     # "module:function": control-plane checks run(expected, outputs, timeout) -> list[CheckResult] for the
     # `control_plane` output (None: the service has no control plane to check)
@@ -80,6 +87,11 @@ class BackendSpec:
     # "module:function": stand_in(placeholder_value, index) -> a valid value, for the REPLACE-ME placeholders a
     # shipped stack file carries (offline `check`, tests); None: the backend's stack files carry none
     stand_in: str | None = None
+    # "module:function": legacy_settings() -> the `managed` / `restricted_commands` data of the `settings` output, for
+    # outputs a stack exported before its settings output carried them (deployed before the plug-in layout): the CLI
+    # fills them in, so an existing stack means what it meant until its next `pulumi up` re-exports them (None: the
+    # backend's outputs always carried them, or it had none)
+    legacy_settings: str | None = None
 
     def model(self) -> type[Any]:
         model: type[Any] = load(self.settings_model)

@@ -4,6 +4,7 @@ connection options, and the usage error that exits 2."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
@@ -19,9 +20,6 @@ from infra.cli import options as cli_options
 if TYPE_CHECKING:
     from infra.backends.spec import ServiceBackup
     from infra.endpoint import Target
-
-
-
 
 
 INTERRUPTED = 130  # the exit code for Ctrl-C: 128 + SIGINT, what a shell reports for a command it stopped
@@ -80,9 +78,20 @@ def parse_outputs(data: bytes) -> dict[str, Any]:
     except ValueError as error:  # JSONDecodeError, refuse(), and ints longer than Python converts
         raise UsageError(f"outputs are not JSON ({error})") from None
     try:
-        return outputs_schema.validate(outputs)
+        return _with_settings_data(outputs_schema.validate(outputs))
     except outputs_schema.OutputsError as error:
         raise UsageError(str(error)) from None
+
+
+def _with_settings_data(outputs: dict[str, Any]) -> dict[str, Any]:
+    """Outputs a stack exported before its `settings` output said what the service manages itself get that data from
+    the backend (`BackendSpec.legacy_settings`), so checks and health treat an existing stack as they always did."""
+    settings, spec = outputs.get(contract.SETTINGS), backends.find(outputs.get(contract.BACKEND))
+    if isinstance(settings, dict) and contract.MANAGED not in settings and spec and spec.legacy_settings:
+        from infra.backends.spec import load
+
+        outputs[contract.SETTINGS] = {**load(spec.legacy_settings)(), **settings}
+    return outputs
 
 
 def read_outputs(args: argparse.Namespace) -> dict[str, Any]:
@@ -119,10 +128,26 @@ def target_from(args: argparse.Namespace, outputs: dict[str, Any] | None = None)
 
     check_ca_cert(args)
     try:
-        return Target.from_outputs(read_outputs(args) if outputs is None else outputs, timeout=args.timeout,
-                                   ca_cert=getattr(args, "ca_cert", None))
+        reachable = through_tunnel(read_outputs(args) if outputs is None else outputs)
+        return Target.from_outputs(reachable, timeout=args.timeout, ca_cert=getattr(args, "ca_cert", None))
     except ValueError as error:
         raise UsageError(str(error)) from None
+
+
+def through_tunnel(outputs: dict[str, Any]) -> dict[str, Any]:
+    """The outputs as the command connects: unchanged, or, when Redis is on a server's private network (the
+    `ssh_tunnel` output), at the local end of an SSH tunnel that stays open until the command exits."""
+    if not outputs.get(contract.SSH_TUNNEL):
+        return outputs
+    from infra import tunnel
+
+    try:
+        opened = tunnel.open_tunnel(tunnel.TunnelSpec.from_output(outputs[contract.SSH_TUNNEL]))
+    except tunnel.TunnelError as error:
+        raise UsageError(f"cannot reach Redis through SSH: {error}") from None
+    atexit.register(opened.close)
+    progress(f"SSH tunnel 127.0.0.1:{opened.local_port} -> {opened.remote}")
+    return tunnel.through(outputs, opened)
 
 
 def progress(message: str) -> None:

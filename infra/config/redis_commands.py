@@ -70,6 +70,13 @@ REQUIRED_COMMANDS: dict[str, str] = {
     "CLUSTER": "verify and health read CLUSTER INFO, and the cluster client CLUSTER SLOTS, in cluster mode",
 }
 
+# Commands a tool uses when the server has them and does without when they are disabled (so disabling them is
+# allowed): restore's fast path falls back to RESTORE, saying so.
+OPTIONAL_COMMANDS: dict[str, str] = {
+    "REPLICAOF": "restore loads an empty target by replication (falls back to RESTORE when refused)",
+    "CLIENT": "restore's replication path reads CLIENT INFO: the address the target sees the tool at",
+}
+
 
 # Commands flagged `no_auth` in the command table (COMMAND INFO flags, 7.0 and 8.x alike): Redis lets every client run
 # them whatever its ACL says (ACL DRYRUN answers OK even after `-hello`), so an ACL rule cannot disable them. AUTH is

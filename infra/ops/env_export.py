@@ -27,7 +27,8 @@ def app_env_from(outputs: Mapping[str, Any]) -> dict[str, str]:
     missing = [k for k in contract.APP_ENV_KEYS if k not in env]
     if missing:
         raise ValueError(f"app_env lacks {', '.join(missing)}: redeploy the stack with this version (`make up`)")
-    return {k: str(env[k]) for k in contract.APP_ENV_KEYS}
+    keys = [*contract.APP_ENV_KEYS, *(k for k in contract.APP_ENV_OPTIONAL_KEYS if env.get(k))]
+    return {k: str(env[k]) for k in keys}
 
 
 def masked(env: Mapping[str, str]) -> dict[str, str]:

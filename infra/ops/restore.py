@@ -10,7 +10,9 @@ the data and the restore's client buffers beside what the target already holds. 
 it; a stop or a Ctrl-C says how many keys were written, that the AOF was not rewritten, and how to resume or undo.
 Afterwards an AOF rewrite (or, with AOF off, a BGSAVE) is awaited, so the restore is on disk when the command returns.
 `run` keeps these steps (`infra.ops.restore_steps`) in the only safe order; the `restore` command only asks for
-confirmation and prints.
+confirmation and prints. Into an empty target, without --force and when `replication` allows
+(`infra.ops.sync_route`), the replay is replaced by the fast path (`infra.ops.restore_sync`): the target loads the
+file itself by replication; when it refuses, before anything is sent, the RESTORE replay runs as above.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ from typing import Any, Callable, cast
 
 import redis
 
-from infra.ops import rdb
-from infra.ops import write_guard
+from infra.ops import rdb, restore_sync, sync_route, write_guard
 from infra.ops.restore_replay import BATCH, ReplayError, Tally, replay
 from infra.ops.restore_steps import (PERSIST_TIMEOUT, POLL_SECONDS, RETRY_SECONDS, RestoreError, check_file, persist,
                                  probe_version)
@@ -52,6 +53,7 @@ class Plan:
     target: write_guard.ServerState
     replace: bool
     fit: write_guard.Fit
+    route: sync_route.Route | str = "--no-replication"  # the fast path's route, or why it is not taken
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class RestoreResult:
     functions: int
     persisted: str
     target_keys: int
+    method: str = "RESTORE"  # or "replication" (`infra.ops.restore_sync`)
 
 
 def need_of(summary: rdb.Summary) -> write_guard.Need:
@@ -76,14 +79,16 @@ def need_of(summary: rdb.Summary) -> write_guard.Need:
 
 def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = False,
         confirm: Callable[[Plan], bool] = lambda _: True, progress: Callable[[str], None] = lambda _: None,
-        now_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> RestoreResult:
+        now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        replication: str = sync_route.OFF) -> RestoreResult:
     """Check the file; refuse a target holding keys (unless `force`: same-named keys are replaced, others stay) or one
     the backup does not fit; ask `confirm`; probe that the target reads the backup's RDB version; replay, watching for
     evictions; then wait until it is on disk. Nothing is written before the probe, which writes only its own
     throwaway key."""
     manifest, summary = check_file(path, use_manifest=use_manifest)
     client = target.operator_client()
-    verdict = write_guard.check(_info(client), need_of(summary), write_guard.selector(target))
+    info = _info(client)
+    verdict = write_guard.check(info, need_of(summary), write_guard.selector(target))
     state = verdict.state
     if reason := write_guard.unwritable(state):  # before "not empty": a loading server already shows keys
         raise RestoreError(f"nothing was written: {reason}")
@@ -93,9 +98,19 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
                            "FLUSHALL is denied to the app by design; flushing is an admin action, docs/operations.md)")
     if verdict.problem:
         raise RestoreError(f"nothing was written: {verdict.problem}")
-    if not confirm(Plan(path, manifest, summary, state, replace=force, fit=verdict.fit)):
+    route = "--force" if force else sync_route.choose(target, client, info, replication)
+    if not confirm(Plan(path, manifest, summary, state, replace=force, fit=verdict.fit, route=route)):
         raise Cancelled("restore cancelled; nothing was written")
     probe_version(client, summary.version, state.version)
+    if isinstance(route, sync_route.Route):  # an empty target: it may load the file itself (`infra.ops.restore_sync`)
+        try:
+            loaded = restore_sync.run(client, path, summary, state, route, target.timeout, progress)
+            return RestoreResult(loaded.keys, loaded.expired, summary.functions, loaded.persisted, loaded.target_keys,
+                                 "replication")
+        except restore_sync.Interrupted as stop:
+            raise Interrupted(str(stop)) from None
+        except restore_sync.Fallback as why:
+            progress(f"not loading by replication: {why}; restoring with RESTORE instead")
     tally, watch = Tally(), write_guard.Watch(client, state)
 
     def no_evictions(so_far: Tally, stats: Any) -> None:

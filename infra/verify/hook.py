@@ -2,13 +2,15 @@
 deployment.
 
 A resource hook (https://www.pulumi.com/docs/iac/concepts/resources/options/hooks/) receives only the hooked
-resource's own inputs and outputs — not the stack outputs, not the password. So `DeployVerifier` is a holder:
+resource's own inputs and outputs — not the stack outputs, usually not the password. So `DeployVerifier` is a holder:
 `expect(**values)` records, as one `Output.all`, the contract values the program knows without the hooked resource
-(password, tls, settings, the expected control plane); the hook awaits them, adds what only the resource can tell (the
-container's published port, the replication group's endpoint and id) and runs the same checks as the CLI in a worker
-thread. Values passed to `expect` must not depend on the hooked resource's outputs: the engine answers that
-resource's registration (`stepComplete`) only after the step's post-processing, where after-hooks run and their
-failure is recorded (pulumi/pulumi pkg/resource/deploy/step_executor.go) — so the wait is bounded, never a deadlock.
+(tls, settings, the expected control plane, and of host, port and password those the backend's spec says the hooked
+resource does not report: all three for a hook on a step applied after the one that creates the endpoint); the hook
+awaits them, adds what only the resource can tell (the container's published port, the replication group's endpoint
+and id) and runs the same checks as the CLI in a worker thread. Values passed to `expect` must not depend on the
+hooked resource's outputs: the engine answers that resource's registration (`stepComplete`) only after the step's
+post-processing, where after-hooks run and their failure is recorded (pulumi/pulumi
+pkg/resource/deploy/step_executor.go) — so the wait is bounded, never a deadlock.
 Since Pulumi CLI 3.238 a failing after-hook fails `pulumi up` (pulumi/pulumi#22935); hooks never run in preview
 (`on_dry_run` is false) nor under the mock engine, so tests call the registered callback directly.
 """
@@ -41,9 +43,11 @@ def plane_for(stack: StackSettings) -> Plane | None:
     return "all" if data and control else "data" if data else "control" if control else None
 
 
-def resource_outputs(type_: str, id_: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The contract values the hooked resource itself reports, read by the backend whose endpoint it is."""
-    for spec in backends.specs():
+def resource_outputs(type_: str, id_: str, outputs: Mapping[str, Any], backend: str | None = None) -> dict[str, Any]:
+    """The contract values the hooked resource itself reports, read by the backend whose endpoint it is — the stack's
+    own `backend` first, as two backends may both deploy a resource of one type (a Docker container)."""
+    own = [backends.get(backend)] if backend else []
+    for spec in [*own, *backends.specs()]:
         found = spec.endpoint(type_, id_, outputs)
         if found is not None:
             return found
@@ -89,19 +93,23 @@ class DeployVerifier:
         self._expected = pulumi.Output.all(**values)
 
     def expect_from(self, backend: contract.RedisBackend) -> None:
-        """What the hook cannot read from the hooked resource. Host and port are not among them: every backend's
-        endpoint is the hooked resource's output (the container's published port, the group's endpoint), read by
-        `resource_outputs`; a backend must expose `control_plane` built from its settings only."""
+        """What the hook cannot read from the hooked resource: host, port and password unless the backend's spec
+        says the resource reports them (`hooked_resource_reports`: the container's published port, the group's
+        endpoint; a later step reports none), then tls, settings and the extra outputs of
+        `contract.KNOWN_BEFORE_DEPLOY` (`control_plane`, `ssh_tunnel`), which a backend builds from its settings only."""
         extra = backend.extra_outputs()
+        reported = backends.get(self.stack.backend).hooked_resource_reports
+        endpoint = {contract.HOST: backend.host, contract.PORT: backend.port, contract.PASSWORD: backend.password}
         values: dict[str, pulumi.Input[Any]] = {
-            contract.BACKEND: backend.backend, contract.TLS: backend.tls, contract.PASSWORD: backend.password,
-            contract.SETTINGS: backend.settings}
+            contract.BACKEND: backend.backend, contract.TLS: backend.tls, contract.SETTINGS: backend.settings,
+            **{key: value for key, value in endpoint.items() if key not in reported}}
+        for key in contract.KNOWN_BEFORE_DEPLOY:
+            if key in extra:
+                values[key] = extra[key]
         admin_password = getattr(backend, "admin_password", None)  # the operations' user, when the service has users
         if admin_password is not None:
             values[contract.ADMIN_USER] = backend.admin_user  # type: ignore[attr-defined]
             values[contract.ADMIN_PASSWORD] = admin_password
-        if contract.CONTROL_PLANE in extra:
-            values[contract.CONTROL_PLANE] = extra[contract.CONTROL_PLANE]
         self.expect(**values)
 
     def run(self, outputs: Mapping[str, Any]) -> list[CheckResult]:
@@ -124,7 +132,7 @@ class DeployVerifier:
             raise VerificationFailed(f"post-deploy verification waited {EXPECTED_WAIT:g}s for the stack's expected "
                                      "values; they must not depend on the verified resource") from None
         new_outputs = {key: await _plain(value) for key, value in (args.new_outputs or {}).items()}
-        outputs = merge(known or {}, resource_outputs(args.type, args.id, new_outputs))
+        outputs = merge(known or {}, resource_outputs(args.type, args.id, new_outputs, self.stack.backend))
         results = await asyncio.to_thread(self.run, outputs)
         pulumi.log.info(f"post-deploy verification ({self.plane} plane):\n{verify_report.table(results)}")
         if not passed(results):

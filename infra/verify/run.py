@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import redis
 
-from infra import backends, contract
+from infra import backends, contract, tunnel
 from infra.backends.spec import load
 from infra.endpoint import Target
 from infra.results import FAIL, SKIP, CheckResult, Plane
@@ -65,7 +65,11 @@ def run_all(outputs: Mapping[str, Any], *, plane: Plane = "all", timeout: float 
     credentials as usual: AWS_ENDPOINT_URL, AWS_PROFILE, ...)."""
     results: list[CheckResult] = []
     if plane in ("all", "data"):
-        results += run_checks(Target.from_outputs(outputs, timeout=timeout, ca_cert=ca_cert, wait=wait))
+        try:
+            with tunnel.reach(outputs) as reachable:  # the outputs themselves when Redis needs no SSH tunnel
+                results += run_checks(Target.from_outputs(reachable, timeout=timeout, ca_cert=ca_cert, wait=wait))
+        except tunnel.TunnelError as error:
+            results.append(CheckResult("ssh_tunnel", FAIL, str(error), 0.0))
     expected = outputs.get(contract.CONTROL_PLANE)
     spec = backends.find(outputs.get(contract.BACKEND))
     if plane in ("all", "control") and expected and spec and spec.control_plane:

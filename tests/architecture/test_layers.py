@@ -73,7 +73,7 @@ def test_the_import_graph_has_no_cycle():
 
 
 BOTTOM = {"infra.contract", "infra.endpoint", "infra.results", "infra.thresholds", "infra.table", "infra.latency",
-          "infra.clock", "infra.sizes", "infra"}
+          "infra.clock", "infra.sizes", "infra.tunnel", "infra"}
 # layer -> the layers it may import (besides itself and the bottom).
 LAYERS = {
     "config": set(),

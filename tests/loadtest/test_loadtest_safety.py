@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -67,24 +68,51 @@ def test_a_replica_or_a_loading_server_is_refused_in_one_line(dev_servers, state
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
+def _press_once_the_run_has_started(server, password: str, connections: int) -> threading.Thread:
+    """Memory the app takes while the load test runs: once the workers' connections are up (so the prefill and its
+    own eviction check are over), write 256 KiB values until Redis evicts. Deterministic, unlike relying on the
+    connections' buffers alone to cross maxmemory at some moment of a 3 s run on a loaded machine."""
+    client = server.client(password)
+    baseline = client.info("clients")["connected_clients"]
+
+    def press() -> None:
+        deadline = time.monotonic() + 60
+        while client.info("clients")["connected_clients"] < baseline + connections and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for i in range(200):
+            if client.info("stats")["evicted_keys"] or time.monotonic() > deadline:
+                return
+            client.set(f"app:later:{i}", os.urandom(256 * 1024))
+
+    thread = threading.Thread(target=press, daemon=True)
+    thread.start()
+    return thread
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("phase, plan", [
     ("while the test data was written", loadtest.Plan(connections=4, seconds=1, warmup=0, keys=20_000,
                                                       value_bytes=400, workers=1)),
-    ("during the run", loadtest.Plan(connections=400, seconds=3, warmup=0.5, keys=1_000, value_bytes=400,
+    ("during the run", loadtest.Plan(connections=40, seconds=30, warmup=0.5, keys=1_000, value_bytes=400,
                                      workers=2, p99_ms=10_000)),
 ])
 def test_the_first_eviction_stops_the_run(dev_servers, monkeypatch, phase, plan):
     """The second line of defence, for an estimate that came out too low (stood in for by a zero one): evictions in
-    the prefill, or from 400 busy connections' buffers in the run, stop it at once and say so — never a PASS."""
+    the prefill, or from memory taken while the mix runs (the app writing, stood in for by the test), stop it at once
+    and say so — never a PASS."""
     start, password = dev_servers
     server = start("full", extra_conf="maxmemory 14mb")
     client = server.client(password)
     app_data(client)
     monkeypatch.setattr(loadtest_keys, "need_of", lambda plan, prefix: write_guard.Need("the test data", 0, 1, 0))
+    press = _press_once_the_run_has_started(server, password, plan.connections) if phase == "during the run" else None
+    started = time.monotonic()
     with pytest.raises(loadtest.LoadTestError) as stopped:
         loadtest.run(Target.from_outputs(outputs_for(server, password)), plan)
     assert "Redis evicted" in str(stopped.value) and phase in str(stopped.value), str(stopped.value)
+    if press:
+        press.join(timeout=60)
+        assert time.monotonic() - started < plan.seconds, "stopped at once, not at the end of the run"
     cleanup = stopped.value.cleanup
     assert cleanup.complete and not list(client.scan_iter(match=cleanup.prefix + "*"))
 

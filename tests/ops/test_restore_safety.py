@@ -207,7 +207,8 @@ def test_ctrl_c_while_replaying_says_what_it_left_and_the_resume_completes(dev_s
     client = target.client(password)
     rewrites = client.info("persistence")["aof_rewrites"]
     outputs = write_outputs(tmp_path / "target.json", outputs_for(target, password, dev_run))
-    cli = subprocess.Popen([sys.executable, "-m", "infra.cli", "restore", "--outputs", outputs, str(path), "--yes"],
+    cli = subprocess.Popen([sys.executable, "-m", "infra.cli", "restore", "--outputs", outputs, str(path), "--yes",
+                            "--no-replication"],  # the replay's Ctrl-C; the fast path's: tests/test_restore_sync.py
                            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         for line in cli.stderr:  # "… restored 1,000 keys": the first batch is in

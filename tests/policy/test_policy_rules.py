@@ -3,9 +3,11 @@ possibly floats), and unknown values during a preview never reported as violatio
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+from types import ModuleType
+
 import pytest
-from backends.memorystore.memorystore_policy_cases import CASES as MEMORYSTORE_CASES
-from backends.memorystore.memorystore_policy_cases import UNKNOWN_CASES as MEMORYSTORE_UNKNOWN_CASES
 from pulumi.runtime import rpc
 
 from policy import rules
@@ -19,6 +21,16 @@ from policy.rules import (
     SECURITY_GROUP_RULE,
     evaluate,
 )
+
+BACKEND_TESTS = Path(__file__).resolve().parents[1] / "backends"
+
+
+def backend_cases() -> list[ModuleType]:
+    """Each backend keeps its cases beside its tests, in tests/backends/<name>/<name>_policy_cases.py (CASES and
+    UNKNOWN_CASES in this module's shapes), found by file name as policy/rules.py finds the rules."""
+    return [importlib.import_module(f"backends.{path.parent.name}.{path.stem}")
+            for path in sorted(BACKEND_TESTS.glob("*/*_policy_cases.py"))]
+
 
 UNKNOWN = rpc.UNKNOWN  # what the engine sends for a value not known until apply
 UNKNOWN_BOOL, UNKNOWN_NUMBER, UNKNOWN_ARRAY, UNKNOWN_OBJECT = (
@@ -131,7 +143,7 @@ CASES = [
     ("docker-port-loopback-only", CONTAINER, {"ports": [{**PORT, "ip": "192.168.1.20"}]}, True),
     ("docker-port-loopback-only", CONTAINER, {"ports": [{k: v for k, v in PORT.items() if k != "ip"}]}, True),
 ]
-CASES += MEMORYSTORE_CASES  # each backend keeps its cases beside its code
+CASES += [case for module in backend_cases() for case in module.CASES]
 BY_NAME = {rule.name: rule for rule in RULES}
 
 
@@ -191,7 +203,7 @@ UNKNOWN_CASES = [
     ("docker-port-loopback-only", CONTAINER, {"ports": UNKNOWN_ARRAY}),
     ("docker-port-loopback-only", CONTAINER, {"ports": [{**PORT, "ip": UNKNOWN}]}),
 ]
-UNKNOWN_CASES += MEMORYSTORE_UNKNOWN_CASES
+UNKNOWN_CASES += [case for module in backend_cases() for case in module.UNKNOWN_CASES]
 
 
 @pytest.mark.parametrize(("policy", "type_", "props"), UNKNOWN_CASES, ids=[c[0] for c in UNKNOWN_CASES])

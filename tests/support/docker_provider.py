@@ -32,7 +32,10 @@ IMAGE_TYPE = "docker:index/remoteImage:RemoteImage"
 MOCK_IMAGE_ID = COMPUTED[IMAGE_TYPE]["imageId"]
 CONTAINER_KEYS = {"name", "image", "command", "envs", "uploads", "ports", "volumes", "networksAdvanced", "restart",
                   "mustRun", "removeVolumes", "healthcheck", "wait", "waitTimeout", "logDriver", "logOpts",
-                  "securityOpts", "labels", "stopSignal", "stopTimeout", "destroyGraceSeconds"}
+                  "securityOpts", "labels", "stopSignal", "stopTimeout", "destroyGraceSeconds",
+                  # the selfhosted backend's hardening
+                  "user", "memory", "memorySwap", "capabilities"}
+MIB = 1024 * 1024  # pulumi-docker's memory unit (resource_docker_container_funcs.go: `* 1024 * 1024`)
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
 _NANOS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
 
@@ -90,6 +93,14 @@ class Provider:
         return Deployment(network_id, volume["name"], container_id, unwrap(run.one(CONTAINER_TYPE).inputs),
                           healthy_after)
 
+    def apply_joined(self, run: StackRun) -> Deployment:
+        """A stack that joins an existing network (the selfhosted backend): the volume, then the container."""
+        volume = unwrap(run.one(VOLUME_TYPE).inputs)
+        self.api.create_volume(volume["name"], labels=_labels(volume.get("labels"), self.session))
+        inputs = unwrap(run.one(CONTAINER_TYPE).inputs)
+        container_id, healthy_after = self.create_container(inputs)
+        return Deployment("", volume["name"], container_id, inputs, healthy_after)
+
     def create_container(self, inputs: dict[str, Any]) -> tuple[str, float]:
         unknown = set(inputs) - CONTAINER_KEYS
         if unknown:
@@ -103,10 +114,15 @@ class Provider:
             port_bindings={f"{i}/{proto}": (ip, ext) for i, proto, ip, ext in ports}, binds=binds,
             restart_policy={"Name": inputs.get("restart", "no"), "MaximumRetryCount": 0},
             log_config={"Type": inputs.get("logDriver", "json-file"), "Config": inputs.get("logOpts", {})},
-            security_opt=inputs.get("securityOpts"), network_mode="bridge", init=False)
+            security_opt=inputs.get("securityOpts"), network_mode="bridge", init=False,
+            mem_limit=int(inputs["memory"]) * MIB if "memory" in inputs else None,
+            memswap_limit=int(inputs["memorySwap"]) * MIB if "memorySwap" in inputs else None,
+            cap_drop=(inputs.get("capabilities") or {}).get("drops"),
+            cap_add=(inputs.get("capabilities") or {}).get("adds"))
         health = inputs.get("healthcheck")
         created = self.api.create_container(
             self.image_id, command=inputs.get("command"), environment=inputs.get("envs"), name=inputs["name"],
+            user=inputs.get("user"),
             ports=[(i, proto) for i, proto, _, _ in ports],
             volumes=[v["containerPath"] for v in inputs.get("volumes", [])],
             labels=_labels(inputs.get("labels"), self.session), host_config=host_config,

@@ -26,6 +26,7 @@ from infra.tooling.mock_engine import (  # noqa: F401 — re-exported: what the 
 )
 from infra.config.stack_files import REPO_ROOT  # noqa: F401 — re-exported
 from infra.backends.elasticache.mocks import MOCK_REGION  # noqa: F401 — re-exported
+from infra.tooling.stand_ins import placeholder_standins
 
 
 # Every stack file the repository ships (Pulumi.<stack>.yaml).
@@ -43,6 +44,15 @@ def prod_overrides(elasticache: Mapping[str, Any] | None = None, **keys: Any) ->
     stack_file = yaml.safe_load(Path(REPO_ROOT, "Pulumi.prod.yaml").read_text())["config"]
     merged = {**stack_file[f"{PROJECT}:elasticache"], **PROD_IDS, **(elasticache or {})}
     return {"elasticache": {k: v for k, v in merged.items() if v is not None}, **keys}
+
+
+def filled_section(stack: str, section: str, **changes: Any) -> dict[str, Any]:
+    """Overrides for run_stack(stack): the stack file's own `section` object with its REPLACE-ME placeholders stood
+    in by the backend (as the offline `check` does), `changes` merged over it (None removes a key)."""
+    filled = placeholder_standins(stack).overrides.get(section)
+    stack_file = yaml.safe_load(Path(REPO_ROOT, f"Pulumi.{stack}.yaml").read_text())["config"]
+    merged = {**(filled or stack_file[f"{PROJECT}:{section}"]), **changes}
+    return {section: {k: v for k, v in merged.items() if v is not None}}
 
 
 def capture_options(build: Callable[[], Any], stack: str = "dev",

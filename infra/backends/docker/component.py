@@ -68,12 +68,12 @@ class DockerRedis(pulumi.ComponentResource):
         self.image = docker.RemoteImage(f"{name}-image", name=cfg.image, keep_locally=True, opts=child)
         self.network = docker.Network(
             f"{name}-network", name=cfg.network_name, driver="bridge",
-            labels=[docker.NetworkLabelArgs(label=k, value=v) for k, v in _labels(stack).items()], opts=child)
+            labels=[docker.NetworkLabelArgs(label=k, value=v) for k, v in labels(stack).items()], opts=child)
         # A separate resource, so replacing or deleting the container never touches the data; kept on destroy by
         # default (re-running `pulumi up` re-attaches the same named volume).
         self.volume = docker.Volume(
             f"{name}-data", name=cfg.volume_name,
-            labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in _labels(stack).items()],
+            labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels(stack).items()],
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=cfg.keep_volume_on_destroy))
         conf: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(self.password, self.admin_password).apply(
             lambda pw: redis_conf.render(args.redis, pw[0], pw[1])))
@@ -105,7 +105,7 @@ class DockerRedis(pulumi.ComponentResource):
             stop_signal=STOP_SIGNAL,
             stop_timeout=STOP_GRACE_SECONDS,
             destroy_grace_seconds=STOP_GRACE_SECONDS,
-            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in _labels(stack).items()],
+            labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in labels(stack).items()],
             # A fixed name and host port cannot exist twice: delete the old container before creating its
             # replacement (the volume, and so the data, stays).
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, hooks=args.hooks),
@@ -128,7 +128,7 @@ class DockerRedis(pulumi.ComponentResource):
         return self._extra
 
 
-def _labels(stack: str) -> dict[str, str]:
+def labels(stack: str) -> dict[str, str]:
     return {"com.profwise.project": "profwise-redis", "com.profwise.stack": stack, "com.profwise.managed-by": "pulumi"}
 
 

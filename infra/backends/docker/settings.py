@@ -27,6 +27,26 @@ from infra.config.models import Section
 _DOCKER_NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]{1,62}", re.ASCII)
 
 
+def check_pinned_image(image: str, allow_unofficial: bool) -> str:
+    """The image rule every container backend applies (ValueError with the fix)."""
+    ref = image_ref.parse(image)  # ValueError: not a reference Docker accepts
+    if not allow_unofficial:
+        problem = image_ref.official_problem(ref, image)
+        if problem:
+            raise ValueError(problem)
+    elif ref.tag is None and ref.digest is None:
+        raise ValueError(f"{image!r} has neither a tag nor a digest (Docker would pull :latest, which changes "
+                         "under you): add an exact tag, e.g. :7.2.11")
+    return image
+
+
+def check_docker_name(name: str) -> str:
+    if not _DOCKER_NAME_RE.fullmatch(name):
+        raise ValueError(f"{name!r} is not a valid Docker name: start with a letter or digit, then letters, "
+                         "digits, '_', '.' or '-' (2 to 63 characters)")
+    return name
+
+
 class DockerSettings(Section):
     """`profwise-redis:docker` — the local container, its network and its volume."""
 
@@ -55,23 +75,12 @@ class DockerSettings(Section):
     @field_validator("image")
     @classmethod
     def _pinned_image(cls, image: str, info: ValidationInfo) -> str:
-        ref = image_ref.parse(image)  # ValueError: not a reference Docker accepts
-        if not info.data.get("allow_unofficial_image"):
-            problem = image_ref.official_problem(ref, image)
-            if problem:
-                raise ValueError(problem)
-        elif ref.tag is None and ref.digest is None:
-            raise ValueError(f"{image!r} has neither a tag nor a digest (Docker would pull :latest, which changes "
-                             "under you): add an exact tag, e.g. :7.2.11")
-        return image
+        return check_pinned_image(image, bool(info.data.get("allow_unofficial_image")))
 
     @field_validator("container_name", "volume_name", "network_name")
     @classmethod
     def _docker_name(cls, name: str) -> str:
-        if not _DOCKER_NAME_RE.fullmatch(name):
-            raise ValueError(f"{name!r} is not a valid Docker name: start with a letter or digit, then letters, "
-                             "digits, '_', '.' or '-' (2 to 63 characters)")
-        return name
+        return check_docker_name(name)
 
     @field_validator("bind_address")
     @classmethod

@@ -18,4 +18,5 @@ SPEC = BackendSpec(
     mocks="infra.backends.elasticache.mocks:OUTPUTS",
     backup="infra.backends.elasticache.backup",
     stand_in="infra.backends.elasticache.ids:stand_in",
+    legacy_settings="infra.backends.elasticache.parameter_group:legacy_settings",
 )

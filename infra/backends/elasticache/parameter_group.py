@@ -119,3 +119,9 @@ def effective_settings(settings: RedisSettings, engine: str, engine_version: str
     if family_of(engine, engine_version) == "valkey8":
         effective["lazyfree"] = True
     return contract.settings_output(effective, MANAGED, BLOCKED_COMMANDS, cluster_mode)
+
+
+def legacy_settings() -> dict[str, Any]:
+    """What outputs exported before the plug-in layout lack: the same `managed` / `restricted_commands` data that
+    `effective_settings` exports today (the BackendSpec's `legacy_settings`)."""
+    return {contract.MANAGED: dict(MANAGED), contract.RESTRICTED_COMMANDS: sorted(BLOCKED_COMMANDS)}

@@ -12,6 +12,7 @@ SPEC = BackendSpec(
     component="infra.backends.memorystore.component:build",
     rules="infra.backends.memorystore.rules:problems",
     endpoint_types={INSTANCE_TYPE: "infra.backends.memorystore.endpoint:instance"},
+    hooked_resource_reports=frozenset({"host", "port", "password"}),  # the AUTH string is the instance's output
     # The instance has only a private address in the VPC: the deployer's machine usually cannot reach it.
     data_plane_from_deployer=False,
     mocks="infra.backends.memorystore.mocks:OUTPUTS",

@@ -15,7 +15,7 @@ from infra import contract, table
 from infra.cli.support import (UsageError, add_connection_options, add_outputs_source, progress, read_outputs,
                                service_backup, target_from)
 from infra.endpoint import Target, scrub
-from infra.ops import restore
+from infra.ops import restore, sync_route
 
 
 def _confirm(args: argparse.Namespace) -> bool:
@@ -30,6 +30,19 @@ def _confirm(args: argparse.Namespace) -> bool:
         return False
 
 
+def _will(plan: restore.Plan) -> str:
+    state, route = plan.target, plan.route
+    persist = ("rewrite the AOF" if state.aof_enabled else "BGSAVE") + " so it is on disk"
+    if isinstance(route, sync_route.Route):
+        return (f"load the backup by replication: the target becomes a read-only replica of this tool at "
+                f"{route.listen} ({route.how}) for the sync, then a primary again, and its own rewrite puts it on "
+                f"disk; if it refuses, RESTORE every key instead, then {persist}")
+    return ("RESTORE every key (TTLs kept, already-expired keys skipped)"
+            + (", replacing keys of the same name; other keys stay" if state.keys and plan.replace else "")
+            + f", then {persist}" + (f" (not by replication: {route})" if route not in ("--no-replication", "--force")
+                                     else ""))
+
+
 def show_plan_and_confirm(args: argparse.Namespace, target: Target, plan: restore.Plan) -> bool:
     summary, state = plan.summary, plan.target
     created = (plan.manifest or {}).get("created_at", "unknown (no manifest)")
@@ -40,11 +53,18 @@ def show_plan_and_confirm(args: argparse.Namespace, target: Target, plan: restor
                    f"AOF {'on' if state.aof_enabled else 'off'})"),
         ("connected as", target.principal),
         ("fit", f"the backup {plan.fit.describe()}"),
-        ("will", "RESTORE every key (TTLs kept, already-expired keys skipped)"
-                 + (", replacing keys of the same name; other keys stay" if state.keys and plan.replace else "")
-                 + ", then " + ("rewrite the AOF" if state.aof_enabled else "BGSAVE") + " so it is on disk"),
+        ("will", _will(plan)),
     ]), file=sys.stderr)
     return _confirm(args)
+
+
+def _address(text: str) -> str:
+    if text == sync_route.AUTO:  # the default (argparse passes a string default through `type` too)
+        return text
+    try:
+        return sync_route.parse_address(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _local(args: argparse.Namespace, outputs: dict) -> int:
@@ -53,7 +73,8 @@ def _local(args: argparse.Namespace, outputs: dict) -> int:
     target = target_from(args, outputs)
     try:
         result = restore.run(target, Path(args.file), use_manifest=not args.no_manifest, force=args.force,
-                             confirm=lambda plan: show_plan_and_confirm(args, target, plan), progress=progress)
+                             confirm=lambda plan: show_plan_and_confirm(args, target, plan), progress=progress,
+                             replication=args.replication)
     except restore.Cancelled as cancelled:
         print(cancelled, file=sys.stderr)
         return 1
@@ -68,7 +89,8 @@ def _local(args: argparse.Namespace, outputs: dict) -> int:
     else:
         print(table.pairs([("connected as", target.principal), ("restored", f"{result.restored:,} keys"),
                            ("skipped", f"{result.skipped_expired:,} already expired"),
-                           ("functions", result.functions), ("persisted", result.persisted),
+                           ("functions", result.functions), ("method", result.method),
+                           ("persisted", result.persisted),
                            ("target now", f"{result.target_keys:,} keys")]))
     return 0
 
@@ -96,6 +118,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--snapshot", help="ElastiCache: the snapshot to restore")
     parser.add_argument("--force", action="store_true", help="restore into a target that already holds keys")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    route = parser.add_mutually_exclusive_group()
+    route.add_argument("--via-replication", dest="replication", metavar="ADDR", type=_address,
+                       default=sync_route.AUTO,
+                       help="into an empty target: load by replication, the target connecting to this machine at ADDR "
+                       "(an IP it can reach; default: only for a target on this machine, at the address it sees "
+                       "this tool at)")
+    route.add_argument("--no-replication", dest="replication", action="store_const", const=sync_route.OFF,
+                       help="always write every key with RESTORE")
     parser.add_argument("--no-manifest", action="store_true",
                         help="restore an RDB file without a manifest (checked by its own CRC64 only)")
     add_connection_options(parser, timeout=30.0)

@@ -126,10 +126,11 @@ def test_no_input_carries_the_auth_string_in_plain_text(built):
                 assert contains_secret(value), name
 
 
-def test_the_deploy_hook_reads_the_endpoint_and_ca_from_the_instances_outputs():
+def test_the_deploy_hook_reads_the_endpoint_auth_string_and_ca_from_the_instances_outputs():
     state = {"host": "10.20.0.3", "port": 6378.0, "name": "profwise-redis-memorystore",
              "serverCaCerts": mocks.MOCK_CA_CERTS, "authString": mocks.MOCK_AUTH_STRING}
     found = endpoint.instance("projects/p/locations/europe-west1/instances/profwise-redis-memorystore", state)
-    assert found == {contract.HOST: "10.20.0.3", contract.PORT: 6378, keys.INSTANCE_ID: "profwise-redis-memorystore",
+    assert found == {contract.HOST: "10.20.0.3", contract.PORT: 6378, contract.PASSWORD: mocks.MOCK_AUTH_STRING,
+                     keys.INSTANCE_ID: "profwise-redis-memorystore",
                      keys.CA_CERTIFICATE: "".join(c["cert"] for c in mocks.MOCK_CA_CERTS)}
     assert endpoint.instance("projects/p/locations/r/instances/x", {"host": "10.0.0.9"})[keys.INSTANCE_ID] == "x"
