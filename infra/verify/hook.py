@@ -96,7 +96,8 @@ class DeployVerifier:
         """What the hook cannot read from the hooked resource: host, port and password unless the backend's spec
         says the resource reports them (`hooked_resource_reports`: the container's published port, the group's
         endpoint; a later step reports none), then tls, settings and the extra outputs of
-        `contract.KNOWN_BEFORE_DEPLOY` (`control_plane`, `ssh_tunnel`), which a backend builds from its settings only."""
+        `contract.KNOWN_BEFORE_DEPLOY` (`control_plane`, `ssh_tunnel`), which a backend builds from its settings
+        only, and the admin credential when the backend has one (a RandomPassword, never the verified resource)."""
         extra = backend.extra_outputs()
         reported = backends.get(self.stack.backend).hooked_resource_reports
         endpoint = {contract.HOST: backend.host, contract.PORT: backend.port, contract.PASSWORD: backend.password}
