@@ -38,7 +38,7 @@ from infra.config import redis_conf
 from infra.config.redis import RedisSettings
 from infra.ops.rdb.wire import encode
 from infra.endpoint import Target
-from support.ops_support import outputs_for, run_measured, write_outputs
+from support.ops_support import ADMIN_PASSWORD, outputs_for, run_measured, write_outputs
 from support.redis_server import RedisServer
 
 MIB = 2**20
@@ -51,7 +51,7 @@ def _maxmemory(rdb_bytes: int) -> str:
 
 def dataset(tmp: Path, keys: int, password: str) -> Path:
     """A backup (RDB + manifest, made by `infra.ops.backup.take`) of `keys` keys of the bench mix."""
-    conf = redis_conf.render(RedisSettings(), password)
+    conf = redis_conf.render(RedisSettings(), password, ADMIN_PASSWORD)
     source = start_server(tmp / f"source-{keys}", conf, extra='appendonly no\nsave ""\nmaxmemory 0')
     try:
         restore_data.write(redis.Redis(port=source.port, password=password, socket_timeout=600), keys)
@@ -72,7 +72,7 @@ def native(tmp: Path, path: Path, password: str, maxmemory: str) -> float:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     shutil.copy(path, work / "dump.rdb")
-    server = RedisServer(redis_conf.render(RedisSettings(), password), work,
+    server = RedisServer(redis_conf.render(RedisSettings(), password, ADMIN_PASSWORD), work,
                          extra_conf=f"bind 127.0.0.1\nappendonly no\nmaxmemory {maxmemory}")
     client = _ready_client(server.port, password)
     started = time.perf_counter()
@@ -95,7 +95,8 @@ def native(tmp: Path, path: Path, password: str, maxmemory: str) -> float:
 def _target(tmp: Path, password: str, maxmemory: str) -> RedisServer:
     work = tmp / "target"
     shutil.rmtree(work, ignore_errors=True)
-    return start_server(work, redis_conf.render(RedisSettings(), password), extra=f"maxmemory {maxmemory}")
+    return start_server(work, redis_conf.render(RedisSettings(), password, ADMIN_PASSWORD),
+                        extra=f"maxmemory {maxmemory}")
 
 
 def restore_cli(tmp: Path, path: Path, password: str, maxmemory: str, keys: int, *extra: str) -> tuple[float, float]:

@@ -20,7 +20,8 @@ from bench.stats import Figure, Goal, Row, ratios
 from infra.config import redis_conf
 from infra.loadtest.limits import server_cpu_seconds
 from infra.config.redis import RedisSettings
-from support.ops_support import outputs_for, write_outputs  # the tests' outputs builder (tests/ is on the path)
+# the tests' outputs builder and admin password (tests/ is on the path)
+from support.ops_support import ADMIN_PASSWORD, outputs_for, write_outputs
 
 FLOOR = "import os, redis; redis.Redis(port=int(os.environ['BENCH_PORT']), password=os.environ['BENCH_PW']).ping()"
 
@@ -32,7 +33,7 @@ def dev_outputs(path: Path, server, password: str) -> str:  # noqa: ANN001
 
 def verify_startup(runs: int, tmp: Path) -> list[Row]:
     password = secrets.token_hex(20)
-    server = start_server(tmp / "verify", redis_conf.render(RedisSettings(), password))
+    server = start_server(tmp / "verify", redis_conf.render(RedisSettings(), password, ADMIN_PASSWORD))
     try:
         outputs = dev_outputs(tmp / "verify-outputs.json", server, password)
         env = {"BENCH_PORT": str(server.port), "BENCH_PW": password, "REDISCLI_AUTH": password}
@@ -143,8 +144,8 @@ def mixed(bench: dict[str, dict[str, float]], set_ratio: float, field: str) -> f
 
 def capacity(runs: int, tmp: Path, connections: int, seconds: float) -> list[Row]:
     password, set_ratio, keys, value_bytes = secrets.token_hex(20), 0.1, 10_000, 512
-    server = start_server(tmp / "capacity", redis_conf.render(RedisSettings(), password))
-    admin = server.client(password)
+    server = start_server(tmp / "capacity", redis_conf.render(RedisSettings(), password, ADMIN_PASSWORD))
+    admin = server.admin()  # ACL SETUSER is the admin user's
     outputs = dev_outputs(tmp / "capacity-outputs.json", server, password)
     command = [PY, "-m", "infra.cli", "loadtest", "--outputs", outputs, "--connections", str(connections),
                "--seconds", str(seconds), "--set-ratio", str(set_ratio), "--keys", str(keys), "--value-bytes",

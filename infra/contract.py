@@ -26,7 +26,12 @@ URL = "url"
 APP_ENV = "app_env"
 SETTINGS = "settings"
 CONTRACT_KEYS = (BACKEND, HOST, PORT, TLS, PASSWORD, URL, APP_ENV, SETTINGS)
-SECRET_OUTPUTS = (PASSWORD, URL, APP_ENV)  # the outputs that are Pulumi secrets
+# The operations' own principal (infra.config.acl): its user name, and its password as a separate secret output that
+# never reaches `app_env` or `url`. A backend whose service has a single AUTH password exports neither; the tools
+# then use the app's password and say so.
+ADMIN_USER = "admin_user"
+ADMIN_PASSWORD = "admin_password"
+SECRET_OUTPUTS = (PASSWORD, URL, APP_ENV, ADMIN_PASSWORD)  # the outputs that are Pulumi secrets
 
 # Extra outputs of the elasticache backend (issue: the prod stack).
 REPLICATION_GROUP_ID = "replication_group_id"
@@ -78,6 +83,8 @@ class RedisBackend(Protocol):
     tls: bool
     password: pulumi.Output[str]
     settings: dict[str, Any]
+    # Optional (getattr): the admin principal, when the service has users (ADMIN_USER / ADMIN_PASSWORD above).
+    # admin_user: str; admin_password: pulumi.Output[str]
 
     def extra_outputs(self) -> Mapping[str, pulumi.Input[Any]]: ...
 
@@ -128,5 +135,9 @@ def stack_outputs(redis: RedisBackend, app: AppSettings) -> dict[str, pulumi.Inp
         APP_ENV: pulumi.Output.secret(secret_inputs.apply(lambda v: app_env(v[0], v[1], v[2], redis.tls, app, v[3]))),
         SETTINGS: redis.settings,
     }
+    admin_password = getattr(redis, "admin_password", None)
+    if admin_password is not None:  # its own secret output: never in url or app_env
+        outputs[ADMIN_USER] = redis.admin_user  # type: ignore[attr-defined]
+        outputs[ADMIN_PASSWORD] = pulumi.Output.secret(admin_password)
     outputs.update(extra)
     return outputs

@@ -2,7 +2,11 @@
 
 A bottom module: verify, health, backup, restore and loadtest all connect through a `Target` without importing each
 other. redis-py is imported only when a client is made, so the CLI can read outputs (and fail on bad ones) before
-paying for it. `scrub` keeps the password out of every report and error message.
+paying for it. `scrub` keeps the passwords out of every report and error message.
+
+Two principals (infra.config.acl): `client(password)` connects as the app (the `default` user, the `password`
+output); `operator_client()` connects as the admin user when the outputs carry one (`admin_user`/`admin_password`)
+and otherwise falls back to the app's password. `principal` says which, for every tool's output.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ class Target:
     wait: float = 0.0  # seconds to keep retrying an endpoint that is still starting
     cluster: bool = False  # cluster mode expected (the settings output's cluster_mode)
     ca_data: str | None = None  # PEM text of the CA the service signs with (the ca_certificate output), if private
+    admin_user: str | None = None  # the operations' ACL user (None: the service has one AUTH password only)
+    admin_password: str | None = None
 
     @classmethod
     def from_outputs(cls, outputs: Mapping[str, Any], timeout: float = 5.0, ca_cert: str | None = None,
@@ -39,10 +45,13 @@ class Target:
         if missing:
             raise ValueError(f"stack outputs lack {', '.join(missing)}: is this a profwise-redis stack, and were the "
                              "outputs read with --show-secrets?")
-        password = outputs[contract.PASSWORD]
-        if not isinstance(password, str) or password == "[secret]":
-            raise ValueError("the password output is masked: read the outputs with `pulumi stack output --json "
-                             "--show-secrets`")
+        password, admin_password = outputs[contract.PASSWORD], outputs.get(contract.ADMIN_PASSWORD)
+        for key, secret in ((contract.PASSWORD, password), (contract.ADMIN_PASSWORD, admin_password)):
+            if (secret is not None or key == contract.PASSWORD) and (not isinstance(secret, str)
+                                                                     or secret == "[secret]"):
+                raise ValueError(f"the {key} output is masked: read the outputs with `pulumi stack output --json "
+                                 "--show-secrets`")
+        admin_user = outputs.get(contract.ADMIN_USER) if admin_password else None
         tls = outputs.get(contract.TLS, False)
         if not isinstance(tls, bool):
             raise ValueError(f"the tls output must be true or false, not {tls!r}")
@@ -53,7 +62,29 @@ class Target:
         cluster = settings.get(contract.CLUSTER_MODE) is True or str(described).lower() in ("true", "enabled")
         return cls(host=str(outputs[contract.HOST]), port=int(outputs[contract.PORT]), password=password,
                    tls=tls, settings=settings, timeout=timeout, ca_cert=ca_cert, wait=wait,
-                   cluster=cluster, ca_data=outputs.get(contract.CA_CERTIFICATE))
+                   cluster=cluster, ca_data=outputs.get(contract.CA_CERTIFICATE),
+                   admin_user=str(admin_user) if admin_user else None,
+                   admin_password=admin_password if admin_user else None)
+
+    @property
+    def principal(self) -> str:
+        """Who the operations connect as, for their output (never a password)."""
+        if self.admin_user:
+            return f"admin user {self.admin_user}"
+        return "the app's password (user default: the outputs carry no admin credential)"
+
+    def operator_credentials(self) -> tuple[str | None, str]:
+        return (self.admin_user, self.admin_password) if self.admin_user and self.admin_password else \
+            (None, self.password)
+
+    def operator_client(self, **kwargs: Any) -> redis.Redis:
+        """The operations' connection: the admin user when there is one, else the app's password."""
+        username, password = self.operator_credentials()
+        return self.client(password, username=username, **kwargs)
+
+    def operator_cluster_client(self, **kwargs: Any) -> redis.RedisCluster:
+        username, password = self.operator_credentials()
+        return self.cluster_client(password, username=username, **kwargs)
 
     def client(self, password: str | None = None, **kwargs: Any) -> redis.Redis:
         import redis
@@ -88,11 +119,12 @@ class Target:
         return ssl.create_default_context(cafile=self.ca_cert, cadata=None if self.ca_cert else self.ca_data)
 
     def scrub(self, text: str) -> str:
-        return scrub(text, self.password)
+        return scrub(text, self.password, self.admin_password or "")
 
 
-def scrub(text: str, password: str) -> str:
-    """The password never reaches a report or an error message, in plain or URL-quoted form."""
-    for secret in {password, quote(password, safe="")} - {""}:
+def scrub(text: str, password: str, *others: str) -> str:
+    """No password reaches a report or an error message, in plain or URL-quoted form."""
+    for secret in sorted({form for value in (password, *others) for form in (value, quote(value, safe=""))} - {""},
+                         key=len, reverse=True):
         text = text.replace(secret, "***")
     return text

@@ -23,7 +23,12 @@ else:  # inside the pack: top-level modules
     from common import UNKNOWN_VALUES, Props, Rule, is_unknown, sibling  # type: ignore[no-redef,import-not-found]  # noqa: F401
     from common import shown as _shown  # type: ignore[no-redef]
 
+access_string = sibling("access_string", __package__)  # the access-string evaluator (standard library only)
+
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+ELASTICACHE_USER = "aws:elasticache/user:User"
+# What the app's `default` user must never run, whatever else the stack disables: the guide's wipe commands.
+DEFAULT_USER_DENIED = ("FLUSHALL", "FLUSHDB")
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -61,6 +66,16 @@ def _auth(_: str, props: Props) -> list[str]:
     if (isinstance(token, str) and token) or any(groups):
         return []
     return ["neither authToken nor userGroupIds is set: any client that reaches the port can read and write"]
+
+
+def _default_user_denies(_: str, props: Props) -> list[str]:
+    """Only the user named `default` (the one one-argument AUTH reaches, the app's): an admin user may flush."""
+    name, access = props.get("userName"), props.get("accessString")
+    if is_unknown(name) or name != "default" or is_unknown(access):
+        return []
+    allowed = access_string.undenied(access if isinstance(access, str) else "", DEFAULT_USER_DENIED)
+    return [f"the default user's accessString {access!r} lets the app run {', '.join(allowed)}: end it with "
+            f"{' '.join('-' + c.lower() for c in allowed)} (the admin user runs them)"] if allowed else []
 
 
 def _customer_key(_: str, props: Props) -> list[str]:
@@ -193,6 +208,10 @@ RULES: tuple[Rule, ...] = (
          "AWS Security Hub ElastiCache.5; checkov CKV_AWS_30", RG, _encryption_in_transit),
     Rule("elasticache-auth", "ElastiCache requires an AUTH token or an RBAC user group.",
          "AWS Security Hub ElastiCache.6; checkov CKV_AWS_31 (with the in-transit rule)", RG, _auth),
+    Rule("elasticache-default-user-denies-flush", "The RBAC default user (the app) cannot run FLUSHALL or FLUSHDB.",
+         "no Security Hub or checkov control covers access strings; Redis 7 redis.conf, rename-command: \"use ACLs "
+         "to remove commands from the default user, and put them only in some admin user\"", (ELASTICACHE_USER,),
+         _default_user_denies),
     Rule("elasticache-customer-kms-key", "ElastiCache encrypts at rest with a customer-managed KMS key.",
          "checkov CKV_AWS_191", RG, _customer_key),
     Rule("elasticache-backup-retention", f"ElastiCache keeps automatic backups for at least {MIN_RETENTION_DAYS} "

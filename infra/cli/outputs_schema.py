@@ -163,10 +163,17 @@ CONTROL_PLANE = mapping({
     "transit_encryption_mode": nullable(text()), "snapshot_retention_days": nullable(integer(0, 35)),
     "parameter_group_name": nullable(text()), "kms_key_arn": nullable(text()),
     "parameters": nullable(mapping(values=either(text(wanted="a string"), _INT, wanted="a string or a number"))),
+    "authentication": nullable(text(re.compile(r"rbac|token"), "rbac or token")),
+    "user_group_id": nullable(text()),
+    # user id -> {user_name, access_string}: what DescribeUsers must show (no password, ever)
+    "users": nullable(mapping(values=mapping({"user_name": text(), "access_string": text()}))),
+    "denied_commands": nullable(items(text(_COMMAND, "a command name"), "a list of command names")),
 })
 OUTPUTS: dict[str, Validator] = {
     contract.BACKEND: text(), contract.HOST: text(), contract.PORT: integer(1, 65535), contract.TLS: boolean,
     contract.PASSWORD: text(wanted="the password (a non-empty string)"),
+    contract.ADMIN_USER: nullable(text(re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*"), "an ACL user name")),
+    contract.ADMIN_PASSWORD: nullable(text(wanted="the admin user's password (a non-empty string)")),
     contract.URL: nullable(text()),
     contract.APP_ENV: nullable(either(masked, mapping(values=string),
                                       wanted=f"an object of strings (or {MASKED!r})")),

@@ -95,8 +95,9 @@ class RedisSettings(Section):
     protected_mode: bool = Field(True, description="Redis protected mode (defence in depth beside the password).")
     disabled_commands: as_list(tuple[CommandName, ...]) = Field(  # type: ignore[valid-type]
         ("FLUSHDB", "FLUSHALL", "CONFIG"), examples=[["FLUSHDB", "FLUSHALL", "CONFIG", "KEYS"]],
-        description="Redis 7.2 commands removed from the server (renamed to nothing), each listed once; never a "
-        "subcommand or one the tools need (infra/config/redis_commands.py REQUIRED_COMMANDS).")
+        description="Redis 7.2 commands the app's default user may not run (ACL -command rules; the admin user "
+        "keeps them), each listed once; never a subcommand or one the tools need (infra/config/redis_commands.py "
+        "REQUIRED_COMMANDS). FLUSHALL, FLUSHDB, SWAPDB, MIGRATE and @admin are denied to the app whatever this says.")
 
     @field_validator("maxmemory", mode="before")
     @classmethod

@@ -1,9 +1,11 @@
 """Redis command names: every top-level command of the Redis version the image pins, and the ones our tools send.
 
-`redis.disabledCommands` renames commands away in redis.conf (`rename-command NAME ""`). Redis refuses to start on
-a name it does not have ("No such command in rename-command"), and a subcommand such as `CLIENT|KILL` crashes
-redis 7.0 while it reads the config (an assertion, exit 139) — so only the names below are accepted, and none of
-`REQUIRED_COMMANDS`, which verification, backup, restore, health, loadtest and the container's healthcheck send.
+`redis.disabledCommands` denies commands to the app's `default` user (a `-name` ACL rule, infra.config.acl; the admin
+user keeps them). Redis refuses to start on a rule naming a command it does not have, so only the names below are
+accepted — whole commands, as before (they were renamed away once, and `rename-command` of a subcommand crashes
+redis 7.0) — and none of `REQUIRED_COMMANDS`, which verification, backup, restore, health, loadtest and the
+container's healthcheck send (the app-side checks of verify, and any tool run without an admin credential, need
+them).
 
 `COMMANDS_7_2` is written out (not read from a server at run time: the program runs where no Redis is) from the
 command table of the Redis 7.2 branch, `src/commands/*.json` (github.com/redis/redis, branch 7.2, 7.2.6): every entry
@@ -45,7 +47,8 @@ ADDED_IN_7_2 = frozenset({"WAITAOF"})
 # The commands our own tools send, each with who sends it (a test runs every tool against a server where all other
 # commands are renamed away, and reads the server's command statistics to keep this list exact).
 REQUIRED_COMMANDS: dict[str, str] = {
-    "AUTH": "every tool and the container healthcheck authenticate with the stack's password",
+    "AUTH": "every tool and the container healthcheck authenticate (the app's password, or the admin user's)",
+    "ACL": "verify asks ACL WHOAMI who is connected and, as the admin, ACL DRYRUN what each user may run",
     "PING": "verify (reachability, latency), health, the container healthcheck",
     "INFO": "verify (settings, persistence, memory), health, loadtest (headroom), restore (key count, persistence)",
     "COMMAND": "verify probes each disabled command with COMMAND INFO; cluster clients read the command table",
@@ -75,6 +78,11 @@ OPTIONAL_COMMANDS: dict[str, str] = {
 }
 
 
+# Commands flagged `no_auth` in the command table (COMMAND INFO flags, 7.0 and 8.x alike): Redis lets every client run
+# them whatever its ACL says (ACL DRYRUN answers OK even after `-hello`), so an ACL rule cannot disable them. AUTH is
+# required anyway; HELLO, QUIT and RESET are connection handshakes no data depends on.
+ACL_EXEMPT = frozenset({"AUTH", "HELLO", "QUIT", "RESET"})
+
 _COMMAND_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*", re.ASCII)
 
 
@@ -93,6 +101,9 @@ def _command_name(name: str) -> str:
                          "a command it does not have; remove it or fix its spelling")
     if upper in REQUIRED_COMMANDS:
         raise ValueError(f"{upper} cannot be disabled: {REQUIRED_COMMANDS[upper]}; remove it from the list")
+    if upper in ACL_EXEMPT:
+        raise ValueError(f"{upper} cannot be disabled: Redis lets every client run it whatever the ACL says (a "
+                         "connection command flagged no_auth); remove it from the list")
     return upper
 
 

@@ -1,7 +1,8 @@
 """Render the Redis settings model as the container's `redis.conf`.
 
-A pure function of `RedisSettings` (plus the password, which only the deployed copy carries). The checked-in
-`redis.conf` at the repository root is `render(RedisSettings())` without a password; a golden test keeps them equal,
+A pure function of `RedisSettings` (plus the app's and the admin's passwords, which only the deployed copy carries, as
+SHA-256 hashes: `infra.config.acl`). The checked-in `redis.conf` at the repository root is `render(RedisSettings())`
+without passwords (both users off); a golden test keeps them equal,
 so `make redis.conf` is the only way to change it. Container-only facts (listen address, data directory, file names)
 live here, not in the model, because ElastiCache manages them itself.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 
 from infra import contract
+from infra.config import acl
 from infra.config.redis import RedisSettings
 
 CONTAINER_CONF_PATH = "/usr/local/etc/redis/redis.conf"
@@ -19,10 +21,13 @@ CONTAINER_PORT = contract.DEFAULT_PORT
 # The official image's entrypoint drops to `redis` (uid 999, gid 1000 in redis:*-alpine) before exec'ing the server.
 CONTAINER_REDIS_UID = "999"
 CONTAINER_REDIS_GID = "1000"
-REQUIREPASS_MARKER = "# requirepass is added here at deploy time from the stack's Pulumi secret (never committed)."
+USERS_MARKER = ("# Passwords as `#<sha256>` of the stack's secrets, added at deploy time (the checked-in copy has "
+                "none: both users off).")
 
-# What `requirepass "<password>"` cannot carry: redis.conf's parser splits on whitespace and interprets quotes and
-# backslashes, and control characters (DEL included) have no place in a password anyone types.
+# What a password typed into redis.conf, a URL or REDISCLI_AUTH cannot carry: redis.conf's parser splits on whitespace
+# and interprets quotes and backslashes, and control characters (DEL included) have no place in a password anyone
+# types. (The rendered file itself carries hashes only; the rule stays so the password also works as `>password` and
+# as the ElastiCache token it may have been.)
 _CONF_UNSAFE = re.compile(r"[\s\"'\\\x00-\x1f\x7f]")
 
 
@@ -37,13 +42,11 @@ def check_password_syntax(password: str) -> None:
         raise ValueError("password must be non-empty, without whitespace, quotes, backslashes or control characters")
 
 
-def render(settings: RedisSettings, password: str | None = None) -> str:
+def render(settings: RedisSettings, password: str | None = None, admin_password: str | None = None) -> str:
     d = settings.directives()
-    auth = [REQUIREPASS_MARKER]
-    if password is not None:
-        check_password_syntax(password)
-        auth.append(f'requirepass "{password}"')
-    renames = [f'rename-command {name} ""' for name in settings.disabled_commands]
+    for secret in (password, admin_password):
+        if secret is not None:
+            check_password_syntax(secret)
     sections: list[tuple[str, list[str]]] = [
         ("Network", [
             "# Inside the container Redis listens on every interface so Docker's port forwarding reaches it;",
@@ -55,10 +58,11 @@ def render(settings: RedisSettings, password: str | None = None) -> str:
             f"timeout {d['timeout']}",
         ]),
         ("Security", [
-            "# Every client must AUTH with the stack's password.",
-            *auth,
-            "# Dangerous commands are removed (renamed to the empty string): COMMAND INFO shows them as absent.",
-            *renames,
+            "# Two users (infra/config/acl.py): the app is `default` (AUTH with the stack's password alone) and may",
+            "# run every command but @admin and the disabled ones; the admin user runs the operations. No",
+            "# rename-command (deprecated by Redis in favour of ACLs): the admin can still run what the app cannot.",
+            USERS_MARKER,
+            *acl.conf_lines(settings, password, admin_password),
             "enable-debug-command no",
             "enable-module-command no",
             "enable-protected-configs no",

@@ -30,7 +30,7 @@ from infra.loadtest.stop import wind_down_run, workers_deaf_to_sigint
 from infra.loadtest.limits import busy_share, machine_cpu_ticks, raise_fd_limit, server_cpu_seconds
 from infra.loadtest.result import Result, judge, result
 from infra.loadtest.worker import WorkerSpec, main as worker_main
-from infra.endpoint import Target, scrub
+from infra.endpoint import Target
 
 __all__ = ["Cleanup", "Interrupted", "LoadTestError", "Plan", "Result", "judge", "run"]
 
@@ -62,13 +62,13 @@ class Plan:
 
 
 def _connect(target: Target) -> tuple[Any, dict[str, Any]]:
-    client = target.client(target.password)  # TLS with the target's --ca-cert, --timeout on every read
+    client = target.operator_client()  # TLS with the target's --ca-cert, --timeout on every read
     try:
         return client, cast(dict[str, Any], client.info())
     except Exception as error:  # noqa: BLE001 — the message names what failed, without the password
         client.close()
-        raise LoadTestError(scrub(f"cannot use {target.host}:{target.port}: {type(error).__name__}: {error}",
-                                  target.password)) from None
+        raise LoadTestError(target.scrub(f"cannot use {target.host}:{target.port}: {type(error).__name__}: "
+                                         f"{error}")) from None
 
 
 Progress = Callable[[float, int, int], None]  # (seconds into the measured run, ops so far, errors so far)
@@ -91,8 +91,10 @@ def run(target: Target, plan: Plan, progress: Progress | None = None,
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding sockets; same on Linux and macOS
     messages, go = ctx.Queue(), ctx.Event()
     shares = [plan.connections // workers + (i < plan.connections % workers) for i in range(workers)]
+    # The workers connect as the operations do (the admin user when there is one; Target.principal says which).
+    username, password = target.operator_credentials()
     procs = [ctx.Process(target=worker_main, daemon=True, args=(WorkerSpec(
-        target.host, target.port, target.password, target.tls, target.ca_cert, prefix, share, plan.keys,
+        target.host, target.port, username, password, target.tls, target.ca_cert, prefix, share, plan.keys,
         plan.value_bytes, plan.ttl, plan.set_ratio, plan.seconds, plan.warmup, target.timeout, seed=i * 7919 + 1),
         i, messages, go)) for i, share in enumerate(shares)]
     written = [0]  # keys that may exist: prefill's progress, then all of them once the mix (SETs) runs

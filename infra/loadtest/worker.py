@@ -31,6 +31,7 @@ PLAN_LENGTH = 1 << 16
 class WorkerSpec:
     host: str
     port: int
+    username: str | None  # None: the `default` user (the app's password)
     password: str
     tls: bool
     ca_cert: str | None
@@ -67,7 +68,7 @@ def connection(spec: WorkerSpec) -> Any:
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
 
-    common: dict[str, Any] = dict(host=spec.host, port=spec.port, password=spec.password,
+    common: dict[str, Any] = dict(host=spec.host, port=spec.port, username=spec.username, password=spec.password,
                                   socket_connect_timeout=spec.timeout,
                                   retry=Retry(NoBackoff(), 0))
     if spec.tls:

@@ -67,7 +67,7 @@ def _read_header(sock: Any, progress: Progress) -> bytes:
 
 def stream_rdb(target: Target, out: BinaryIO, progress: Progress = lambda _: None) -> tuple[int, str]:
     """Write the server's snapshot to `out`; returns (size, sha256)."""
-    conn = target.client(target.password).connection_pool.make_connection()
+    conn = target.operator_client().connection_pool.make_connection()
     try:
         conn.connect()  # TLS and AUTH exactly as every other command of this tool
         try:
@@ -103,7 +103,7 @@ def stream_rdb(target: Target, out: BinaryIO, progress: Progress = lambda _: Non
 def take(target: Target, dest: Path, label: str, keep_days: int, progress: Progress = lambda _: None,
          now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> BackupResult:
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
-    server = cast(dict[str, Any], target.client(target.password).info("server"))
+    server = cast(dict[str, Any], target.operator_client().info("server"))
     started = now()
     final = backup_store.new_name(dest, label, started)
     partial, handle = backup_store.open_partial(final)

@@ -86,7 +86,7 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
     evictions; then wait until it is on disk. Nothing is written before the probe, which writes only its own
     throwaway key."""
     manifest, summary = check_file(path, use_manifest=use_manifest)
-    client = target.client(target.password)
+    client = target.operator_client()
     info = _info(client)
     verdict = write_guard.check(info, need_of(summary), write_guard.selector(target))
     state = verdict.state
@@ -95,7 +95,7 @@ def run(target: Target, path: Path, *, use_manifest: bool = True, force: bool = 
     if state.keys and not force:
         raise RestoreError(f"the target already holds {state.keys:,} keys; refusing to mix a backup into live data. "
                            "Pass --force to restore anyway (keys of the same name are replaced, others stay: "
-                           "FLUSHALL is disabled on these servers by design)")
+                           "FLUSHALL is denied to the app by design; flushing is an admin action, docs/operations.md)")
     if verdict.problem:
         raise RestoreError(f"nothing was written: {verdict.problem}")
     route = "--force" if force else sync_route.choose(target, client, info, replication)

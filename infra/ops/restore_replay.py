@@ -54,7 +54,7 @@ class _Replay:
 
     def wire(self, db: int) -> Wire:
         if db not in self.wires:
-            self.wires[db] = Wire(self.target.client(self.target.password, db=db), db, self.probe)
+            self.wires[db] = Wire(self.target.operator_client(db=db), db, self.probe)
         return self.wires[db]
 
     def _count(self, wire: Wire, failed: list[tuple[bytes, Exception]]) -> None:
@@ -93,7 +93,7 @@ class _Replay:
     def load_function(self, code: bytes) -> None:
         for wire in self.wires.values():  # in file order: everything before it is written first
             self.settle(wire, 0)
-        client = self.target.client(self.target.password)
+        client = self.target.operator_client()
         try:
             client.execute_command("FUNCTION", "LOAD", "REPLACE", code)
         finally:

@@ -215,7 +215,7 @@ def selector(target: Any) -> Callable[[int], bool]:
     import redis
 
     def selects(db: int) -> bool:
-        client = target.client(target.password, db=db)  # redis-py SELECTs as it connects
+        client = target.operator_client(db=db)  # redis-py SELECTs as it connects
         try:
             client.ping()
             return True

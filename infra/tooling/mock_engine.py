@@ -110,8 +110,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 # What providers compute that no input says, for the resources every backend shares (the generated password); each
 # backend adds its own (its spec's `mocks`: endpoints, ARNs, member nodes, image ids).
+MOCK_PASSWORD = "Mock0Generated0Password0With0Forty0Chars"  # the stack's own (`<component>-password`)
+
+
+def _mock_password(args: pulumi.runtime.MockResourceArgs) -> dict[str, str]:
+    """Each generated password its own value (letters and digits, 40 characters, like the real ones), so a test can
+    tell the app's password from the admin's wherever either flows."""
+    if args.name.count("-") == 1:  # `redis-password`: the app's
+        return {"result": MOCK_PASSWORD}
+    stem = "".join(part.capitalize() for part in args.name.split("-"))
+    return {"result": (f"Mock0{stem}0" + "0" * 40)[:40]}
+
+
 SHARED_COMPUTED: dict[str, Any] = {
-    "random:index/randomPassword:RandomPassword": {"result": "Mock0Generated0Password0With0Forty0Chars"},
+    "random:index/randomPassword:RandomPassword": _mock_password,
 }
 
 

@@ -4,8 +4,8 @@
 Connection and TLS checks are in `infra.verify.connect`, the guide's key metrics in `infra.verify.metrics`. Each
 check takes a `Probe` (the target plus one authenticated connection and cached `INFO` sections) and returns
 `(status, detail)`; the runner in `infra.verify.run` times it, catches what it raises and skips what a failed gate makes
-pointless. Settings are read back from `INFO` because CONFIG is disabled, and commands are probed with `COMMAND INFO`,
-never called.
+pointless. Settings are read back from `INFO` (the app may not run CONFIG), and what each principal may run is asked
+with `ACL DRYRUN` (infra.verify.permissions), never run.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import redis
 
 from infra.verify import connect as checks_connect
 from infra.verify import metrics as checks_metrics
+from infra.verify import permissions as checks_permissions
 from infra.verify.connect import call_with_wait
 from infra.sizes import format_size
 from infra.endpoint import Target
@@ -29,9 +30,8 @@ ROUND_TRIP_TTL = 60  # seconds: if the DEL is lost with the connection, the key 
 
 
 def command_present(client: redis.Redis, name: str) -> bool:
-    """`COMMAND INFO name` is nil for a command that is absent (renamed away); the command itself is never called."""
-    client.set_response_callback("COMMAND", lambda response, **_: response)  # keep the raw reply
-    return client.execute_command("COMMAND", "INFO", name) != [None]
+    """Whether the server has `name` at all (COMMAND INFO is nil for a command renamed away); never calls it."""
+    return checks_permissions.command_info(client, name) is not None
 
 
 class Probe:
@@ -40,6 +40,7 @@ class Probe:
     def __init__(self, target: Target):
         self.target = target
         self._client: redis.Redis | None = None
+        self._admin: redis.Redis | None = None
         self._info: dict[str, dict[str, Any]] = {}
 
     def client(self) -> redis.Redis:
@@ -47,14 +48,21 @@ class Probe:
             self._client = self.target.client(self.target.password)
         return self._client
 
+    def admin(self) -> redis.Redis:
+        """The operations' connection: the admin user (or, without one in the outputs, the app's password)."""
+        if self._admin is None:
+            self._admin = self.target.operator_client()
+        return self._admin
+
     def info(self, section: str) -> dict[str, Any]:
         if section not in self._info:
             self._info[section] = cast(dict[str, Any], self.client().info(section))
         return self._info[section]
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+        for client in (self._client, self._admin):
+            if client is not None:
+                client.close()
 
 
 def auth_enforced(p: Probe) -> Outcome:
@@ -66,7 +74,7 @@ def auth_enforced(p: Probe) -> Outcome:
         if "NOAUTH" in str(error):
             return PASS, "unauthenticated PING refused (NOAUTH)"
         raise
-    return FAIL, "the server answered PING without a password: AUTH is not enforced (requirepass is not set)"
+    return FAIL, "the server answered PING without a password: AUTH is not enforced (the default user has no password)"
 
 
 def ping(p: Probe) -> Outcome:
@@ -129,20 +137,6 @@ def aof(p: Probe) -> Outcome:
     return PASS, f"AOF {'on' if actual else 'off'}, as promised"
 
 
-def dangerous_commands(p: Probe) -> Outcome:
-    disabled = [str(name).upper() for name in _expected(p, "disabled-commands") or ()]
-    if not disabled:
-        return WARN, "the stack disables no commands: FLUSHALL, FLUSHDB and CONFIG can wipe or reconfigure the cache"
-    # Commands the service itself makes unavailable (the settings output's restricted_commands, e.g. ElastiCache's
-    # restricted list) count as absent without a probe.
-    restricted = {str(name).upper() for name in _expected(p, "restricted_commands") or ()}
-    present = [c for c in disabled if c not in restricted and command_present(p.client(), c)]
-    if present:
-        return FAIL, (f"{', '.join(present)} still available (found by COMMAND INFO, not called): the server does "
-                      "not run with the stack's rename-command lines")
-    return PASS, f"{', '.join(disabled)} absent (probed with COMMAND INFO)"
-
-
 def round_trip(p: Probe) -> Outcome:
     t = p.target
     client: Any = t.cluster_client(t.password) if t.cluster else p.client()
@@ -184,7 +178,8 @@ CHECKS: list[Check] = [
     Check("ping", ping, gate="auth"),
     *(Check(name, run, needs_auth=True) for name, run in [
         ("maxmemory", maxmemory), ("eviction_policy", eviction_policy), ("aof", aof),
-        ("dangerous_commands", dangerous_commands),
+        ("principals", checks_permissions.principals),
+        ("dangerous_commands", checks_permissions.dangerous_commands),
         *((name, _METRICS[name]) for name in METRICS_BEFORE_ROUND_TRIP),
         ("round_trip", round_trip),
         *((name, run) for name, run in checks_metrics.CHECKS if name not in METRICS_BEFORE_ROUND_TRIP),

@@ -96,7 +96,8 @@ class DeployVerifier:
         """What the hook cannot read from the hooked resource: host, port and password unless the backend's spec
         says the resource reports them (`hooked_resource_reports`: the container's published port, the group's
         endpoint; a later step reports none), then tls, settings and the extra outputs of
-        `contract.KNOWN_BEFORE_DEPLOY` (`control_plane`, `ssh_tunnel`), which a backend builds from its settings only."""
+        `contract.KNOWN_BEFORE_DEPLOY` (`control_plane`, `ssh_tunnel`), which a backend builds from its settings
+        only, and the admin credential when the backend has one (a RandomPassword, never the verified resource)."""
         extra = backend.extra_outputs()
         reported = backends.get(self.stack.backend).hooked_resource_reports
         endpoint = {contract.HOST: backend.host, contract.PORT: backend.port, contract.PASSWORD: backend.password}
@@ -106,6 +107,10 @@ class DeployVerifier:
         for key in contract.KNOWN_BEFORE_DEPLOY:
             if key in extra:
                 values[key] = extra[key]
+        admin_password = getattr(backend, "admin_password", None)  # the operations' user, when the service has users
+        if admin_password is not None:
+            values[contract.ADMIN_USER] = backend.admin_user  # type: ignore[attr-defined]
+            values[contract.ADMIN_PASSWORD] = admin_password
         self.expect(**values)
 
     def run(self, outputs: Mapping[str, Any]) -> list[CheckResult]:

@@ -13,6 +13,7 @@ from support.stack_harness import prod_overrides, run_stack
 DEV = {
     ("profwise:redis:DockerRedis", "redis"),
     ("random:index/randomPassword:RandomPassword", "redis-password"),
+    ("random:index/randomPassword:RandomPassword", "redis-admin-password"),  # issue #15: the admin user
     ("docker:index/remoteImage:RemoteImage", "redis-image"),
     ("docker:index/network:Network", "redis-network"),
     ("docker:index/volume:Volume", "redis-data"),
@@ -22,6 +23,11 @@ ALARMS = ("connections", "engine-cpu", "evictions", "hit-rate", "memory", "repli
 PROD = {
     ("profwise:redis:ElastiCacheRedis", "redis"),
     ("random:index/randomPassword:RandomPassword", "redis-password"),
+    # issue #15: RBAC, the app's default user and the admin user in one user group (new resources; nothing renamed)
+    ("random:index/randomPassword:RandomPassword", "redis-admin-password"),
+    ("aws:elasticache/user:User", "redis-user-default"),
+    ("aws:elasticache/user:User", "redis-user-admin"),
+    ("aws:elasticache/userGroup:UserGroup", "redis-users"),
     ("random:index/randomId:RandomId", "redis-suffix"),
     ("aws:ec2/securityGroup:SecurityGroup", "redis-sg"),
     ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "redis-from-sg-0a1b2c3d4e5f67893"),

@@ -12,13 +12,13 @@ The table-driven corpus of known findings is test_config_validation.py.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+import redis
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-import pytest
 
 from support.aws_documented import creatable_node_types, violations
 from support.config_strategies import mutate, section
@@ -81,33 +81,31 @@ class Booter:
     def __init__(self, workdir: Path):
         self.workdir, self.seen = workdir, set()
 
-    def boot(self, conf: str, command: list[str]) -> None:
+    def boot(self, conf: str, command: list[str], password: str | None = None) -> None:
         if conf in self.seen or len(self.seen) >= MAX_BOOTS:
             return
         self.seen.add(conf)
         event("booted")
         binary = ["redis-server", *command[1:]]  # valkey-server in a valkey image; the server here is redis
         with RedisServer.from_container(conf, self.workdir / f"boot-{len(self.seen)}", binary) as server:
-            assert server.client(_password(conf)).ping()
-
-
-def _password(conf: str) -> str | None:
-    match = re.search(r'^requirepass "([^"]+)"$', conf, re.M)
-    return match[1] if match else None
+            client = server.client(password)
+            assert client.ping()
+            with pytest.raises(redis.exceptions.NoPermissionError):
+                client.flushall()  # whatever else the config says, the app's default user never may
 
 
 def _parameter_conf(run: StackRun) -> str:
-    """The parameter group's values as redis.conf lines (rename-commands is ElastiCache's own list syntax: each pair
-    becomes a rename-command; cluster-enabled needs cluster files, so it is left to ElastiCache)."""
+    """The parameter group's values as redis.conf lines (cluster-enabled needs cluster files, so it is left to
+    ElastiCache), and the RBAC default user's access string as its `user default` line (without a password: the
+    server here is on loopback), so a real server parses exactly what CreateUser gets."""
     group = run.one("aws:elasticache/parameterGroup:ParameterGroup")
     lines = ["port 6379", 'save ""']
     for parameter in group.plain("parameters"):
         name, value = parameter["name"], parameter["value"]
-        if name == "rename-commands":
-            pairs = value.split()
-            lines += [f"rename-command {old} {new}" for old, new in zip(pairs[::2], pairs[1::2], strict=True)]
-        elif name != "cluster-enabled":
+        if name != "cluster-enabled":
             lines.append(f"{name} {value}")
+    default = next(u for u in run.of_type("aws:elasticache/user:User") if u.plain("userName") == "default")
+    lines.append(f"user default reset nopass {default.plain('accessString')}")
     return "\n".join(lines) + "\n"
 
 
@@ -124,8 +122,8 @@ def _run(stack: str, case: tuple[dict[str, Any], str | None], booter: Booter) ->
     assert broken is None, f"accepted a config whose {broken} was broken: {overrides}"
     assert violations(run) == []
     if stack == "dev":
-        conf, command, _ = container_boot(run)
-        booter.boot(conf, command)
+        conf, command, password = container_boot(run)
+        booter.boot(conf, command, password)
     else:
         booter.boot(_parameter_conf(run), ["redis-server", "/usr/local/etc/redis/redis.conf"])
 

@@ -1,11 +1,11 @@
-"""redis.conf rendering: the checked-in file is the rendered default (golden); the password is only in the deployed
-copy."""
+"""redis.conf rendering: the checked-in file is the rendered default (golden); the passwords reach the deployed copy
+only as SHA-256 hashes of two ACL users — no requirepass, no rename-command."""
 
 from __future__ import annotations
 
 import pytest
 
-from infra.config import redis_conf
+from infra.config import acl, redis_conf
 from infra.config.errors import ConfigError
 from infra.config.redis import RedisSettings
 from infra.stack_settings import parse_settings
@@ -17,19 +17,28 @@ def test_checked_in_redis_conf_is_the_rendered_default():
         "redis.conf is stale: run `make redis.conf`"
 
 
-def test_password_adds_exactly_one_requirepass_line():
+def test_passwords_turn_the_two_users_on_as_hashes_only():
     plain = redis_conf.render(RedisSettings()).splitlines()
-    with_password = redis_conf.render(RedisSettings(), "Secret-Password-123456").splitlines()
-    added = [line for line in with_password if line not in plain]
-    assert added == ['requirepass "Secret-Password-123456"']
-    assert len(with_password) == len(plain) + 1
-    assert not any(line.startswith("requirepass") for line in plain)
+    deployed = redis_conf.render(RedisSettings(), "Secret-Password-123456", "Admin-Password-1234567").splitlines()
+    changed = [(before, after) for before, after in zip(plain, deployed, strict=True) if before != after]
+    assert [after for _, after in changed] == [
+        f"user default reset #{acl.password_hash('Secret-Password-123456')} on ~* &* +@all -@admin -flushall "
+        "-flushdb -swapdb -migrate -config",
+        f"user profwise-admin reset #{acl.password_hash('Admin-Password-1234567')} on ~* &* +@all"]
+    assert [before for before, _ in changed] == [
+        "user default reset resetpass off ~* &* +@all -@admin -flushall -flushdb -swapdb -migrate -config",
+        "user profwise-admin reset resetpass off ~* &* +@all"]
+    text = "\n".join(deployed)
+    assert "Secret-Password" not in text and "Admin-Password" not in text
+    assert not any(line.startswith(("requirepass", "rename-command", "aclfile")) for line in plain + deployed)
 
 
 @pytest.mark.parametrize("password", ["", "with space", 'quo"te', "back\\slash", "new\nline", "del\x7fete"])
 def test_passwords_redis_conf_cannot_carry_are_refused(password):
     with pytest.raises(ValueError):
         redis_conf.render(RedisSettings(), password)
+    with pytest.raises(ValueError):
+        redis_conf.render(RedisSettings(), "Secret-Password-123456", password)
 
 
 @pytest.mark.parametrize("char", [" ", "\t", "\n", '"', "'", "\\", "\x00", "\x1b", "\x7f", "\u00a0", "\u2028", "!"])
@@ -57,8 +66,8 @@ def test_every_shared_directive_is_rendered():
     lines = redis_conf.render(settings).splitlines()
     for name, value in settings.directives().items():
         assert f"{name} {value}" in lines
-    assert 'rename-command KEYS ""' in lines
-    assert not any("FLUSHALL" in line for line in lines)
+    assert "user default reset resetpass off ~* &* +@all -@admin -flushall -flushdb -swapdb -migrate -keys" in lines
+    assert not any(line.startswith("rename-command") for line in lines)
 
 
 def test_container_facts():

@@ -31,9 +31,9 @@ from support.stack_harness import REPO_ROOT
 SMALL = ("--connections", "24", "--seconds", "1", "--warmup", "0.2", "--keys", "200", "--workers", "2")
 
 
-def stdin_for(server, password: str) -> str:
+def stdin_for(server, password: str, **admin) -> str:
     """The outputs on stdin (`--outputs -`), as `pulumi stack output --json --show-secrets | ...` feeds them."""
-    return json.dumps(outputs_for(server, password))
+    return json.dumps(outputs_for(server, password, **admin))
 
 
 @pytest.mark.integration
@@ -111,10 +111,12 @@ def test_unreadable_or_masked_outputs_exit_2(tmp_path):
 @pytest.mark.integration
 def test_wrong_password_fails_without_printing_it(dev_server):
     server, _ = dev_server
-    done = run_cli("loadtest", *SMALL, "--json", "--outputs", "-", stdin=stdin_for(server, "Wrong-Password-123456"))
-    assert done.returncode == 1
-    assert json.loads(done.stdout)["passed"] is False
-    assert "Wrong-Password-123456" not in done.stdout + done.stderr
+    for admin in ({"admin_password": "Wrong-Password-123456"}, {"admin_password": None}):  # loadtest runs as the admin
+        done = run_cli("loadtest", *SMALL, "--json", "--outputs", "-",
+                       stdin=stdin_for(server, "Wrong-Password-123456", **admin))
+        assert done.returncode == 1
+        assert json.loads(done.stdout)["passed"] is False
+        assert "Wrong-Password-123456" not in done.stdout + done.stderr
 
 
 @pytest.mark.integration
@@ -214,7 +216,7 @@ class Inbox:
 def run_worker(server, password: str, on_progress, seconds: float = 2.0) -> dict:
     """One load-generator process's work (`drive`: 4 connections, --timeout 0.3 s), run here against `server`;
     returns its final report."""
-    spec = WorkerSpec("127.0.0.1", server.port, password, False, None, "loadtest:worker:", 4, keys=50,
+    spec = WorkerSpec("127.0.0.1", server.port, None, password, False, None, "loadtest:worker:", 4, keys=50,
                       value_bytes=16, ttl=60, set_ratio=0.1, seconds=seconds, warmup=0.0, timeout=0.3, seed=1)
     go, inbox = threading.Event(), Inbox(on_progress)
     go.set()

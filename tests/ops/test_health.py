@@ -169,8 +169,10 @@ def test_a_server_still_loading_its_aof_is_reported_as_loading_not_aof_off(dev_s
     server = start("loading")
     client = server.client(password)
     client.mset({f"k{i}": "v" * 50 for i in range(20_000)})
-    client.bgrewriteaof()  # the keys go into the AOF's RDB base, which key-load-delay slows down (maybe scheduled
-    while True:  # after the rewrite that creates the first base at start-up: wait for both)
+    # BGREWRITEAOF is the admin's. The keys go into the AOF's RDB base, which key-load-delay slows down (maybe
+    # scheduled after the rewrite that creates the first base at start-up: wait for both)
+    server.admin().bgrewriteaof()
+    while True:
         state = client.info("persistence")
         if not state["aof_rewrite_in_progress"] and not state["aof_rewrite_scheduled"]:
             break

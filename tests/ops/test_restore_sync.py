@@ -106,13 +106,16 @@ def test_a_key_written_before_the_sync_aborts_it_and_nothing_is_flushed(source_b
     assert "Flushing old data" not in target.log_path.read_text()
 
 
-@pytest.mark.parametrize("refusal", ['rename-command REPLICAOF ""',
-                                     "user default on >{password} ~* &* +@all -replicaof"])
+@pytest.mark.parametrize("refusal", ['rename-command REPLICAOF ""', "ACL SETUSER profwise-admin -replicaof"])
 def test_a_refused_replicaof_falls_back_to_restore_and_says_so(source_backup, dev_servers, dev_run, tmp_path,
                                                                refusal):
     path, expected = source_backup
     start, password = dev_servers
-    target = start("target", extra_conf=refusal.format(password=password))
+    if refusal.startswith("ACL"):  # the admin user (the one restore connects as) is denied REPLICAOF
+        target = start("target")
+        target.admin().execute_command(*refusal.split())
+    else:
+        target = start("target", extra_conf=refusal)
     done = restore_cli(target, password, dev_run, tmp_path, path, "--yes", "--json")
     assert _json(done)["method"] == "RESTORE"
     assert "not loading by replication: the target refused REPLICAOF" in done.stderr

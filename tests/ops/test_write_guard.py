@@ -15,6 +15,7 @@ from infra.ops import write_guard
 from infra.ops.backup import stream_rdb
 from infra.endpoint import Target
 from support.redis_server import modern_redis_server_binary
+from support.ops_support import ADMIN
 
 MIB = 2**20
 FREE = {"redis_version": "7.0.15", "role": "master", "loading": 0, "cluster_enabled": 0, "maxmemory": 64 * MIB,
@@ -99,12 +100,12 @@ def test_the_memory_estimate_is_at_least_what_a_restore_really_takes(dev_servers
     source = start("source", **binary)
     _calibration_data(source.client(password))
     with open(tmp_path / "b.rdb", "wb") as out:
-        stream_rdb(Target("127.0.0.1", source.port, password, False, {}), out)
+        stream_rdb(Target("127.0.0.1", source.port, password, False, {}, **ADMIN), out)
     summary = rdb.scan((tmp_path / "b.rdb").read_bytes())
     estimate = restore.need_of(summary).data
     target = start("target", **binary)
     before = _used(target.client(password))
-    restore.replay(Target("127.0.0.1", target.port, password, False, {}), (tmp_path / "b.rdb").read_bytes(),
+    restore.replay(Target("127.0.0.1", target.port, password, False, {}, **ADMIN), (tmp_path / "b.rdb").read_bytes(),
                    replace=False)
     actual = _used(target.client(password)) - before
     assert actual <= estimate <= 4 * actual, (actual, estimate)

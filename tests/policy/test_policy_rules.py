@@ -13,6 +13,7 @@ from pulumi.runtime import rpc
 from policy import rules
 from policy.rules import (
     CONTAINER,
+    ELASTICACHE_USER,
     INGRESS_RULE,
     REPLICATION_GROUP,
     RULES,
@@ -56,6 +57,11 @@ def group(**changes):
     return {k: v for k, v in {**GROUP, **changes}.items() if v is not None}
 
 
+def user(access: str, name: str = "default") -> dict:
+    return {"userId": f"g-{name}", "userName": name, "engine": "redis", "accessString": access,
+            "passwords": ["p" * 32]}
+
+
 def sg_with(*ingress):
     return {"vpcId": "vpc-1", "ingress": list(ingress)}
 
@@ -70,6 +76,14 @@ CASES = [
     ("elasticache-encryption-in-transit", REPLICATION_GROUP, group(transitEncryptionEnabled=False), True),
     ("elasticache-encryption-in-transit", REPLICATION_GROUP, group(transitEncryptionMode="preferred"), True),
     ("elasticache-encryption-in-transit", REPLICATION_GROUP, group(transitEncryptionMode=None), True),
+    ("elasticache-default-user-denies-flush", ELASTICACHE_USER, user("on ~* &* +@all -flushall -flushdb"), False),
+    ("elasticache-default-user-denies-flush", ELASTICACHE_USER, user("on ~* +@all", name="profwise-admin"), False),
+    ("elasticache-default-user-denies-flush", ELASTICACHE_USER, user("on ~* +@all -flushall -flushdb -@all"), False),
+    ("elasticache-default-user-denies-flush", ELASTICACHE_USER, user("on ~* &* +@all"), True),
+    ("elasticache-default-user-denies-flush", ELASTICACHE_USER, user("on ~* +@all -flushall"), True),
+    ("elasticache-default-user-denies-flush", ELASTICACHE_USER, user("on ~* +@all -flushall -flushdb +@write"), True),
+    ("elasticache-default-user-denies-flush", ELASTICACHE_USER, user("on ~* -flushall -flushdb allcommands"), True),
+    ("elasticache-default-user-denies-flush", ELASTICACHE_USER, user("on ~* +@all -flushall -flushdb|async"), True),
     ("elasticache-auth", REPLICATION_GROUP, group(), False),
     ("elasticache-auth", REPLICATION_GROUP, group(authToken=None, userGroupIds=["profwise-users"]), False),
     ("elasticache-auth", REPLICATION_GROUP, group(authToken=None, authTokenWo="w" * 32), False),
@@ -168,6 +182,8 @@ UNKNOWN_CASES = [
     ("elasticache-encryption-in-transit", REPLICATION_GROUP,
      group(transitEncryptionEnabled=UNKNOWN_BOOL, transitEncryptionMode=UNKNOWN)),
     ("elasticache-auth", REPLICATION_GROUP, group(authToken=UNKNOWN)),
+    ("elasticache-default-user-denies-flush", ELASTICACHE_USER, user(UNKNOWN)),
+    ("elasticache-default-user-denies-flush", ELASTICACHE_USER, user("on ~* +@all", name=UNKNOWN)),
     ("elasticache-auth", REPLICATION_GROUP, group(authToken=None, userGroupIds=[UNKNOWN])),
     ("elasticache-customer-kms-key", REPLICATION_GROUP, group(kmsKeyId=UNKNOWN)),
     ("elasticache-backup-retention", REPLICATION_GROUP, group(snapshotRetentionLimit=UNKNOWN_NUMBER)),

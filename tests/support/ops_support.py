@@ -26,11 +26,22 @@ KNOWN_FREQ = 200
 FREQ_TOLERANCE = 2  # the LFU counter decays by one per minute (lfu-decay-time 1)
 
 
-def outputs_for(server, password: str, dev_run=None, **extra: Any) -> dict[str, Any]:
-    """The stack outputs of a dev stack served by `server` (a RedisServer, or just a port where nothing may run)."""
+# The admin user's password the mock engine generates (infra.tooling.mock_engine): what a server booted from the dev
+# stack's config (container_boot) has, and what tests render into their own configs (redis_conf.render).
+ADMIN_USER = "profwise-admin"
+ADMIN_PASSWORD = "Mock0RedisAdminPassword00000000000000000"
+ADMIN = {"admin_user": ADMIN_USER, "admin_password": ADMIN_PASSWORD}  # Target(..., **ADMIN): the tools' principal
+
+
+def outputs_for(server, password: str, dev_run=None, admin_password: str | None = ADMIN_PASSWORD,
+                **extra: Any) -> dict[str, Any]:
+    """The stack outputs of a dev stack served by `server` (a RedisServer, or just a port where nothing may run),
+    with the admin credential (None: outputs written before the admin user existed)."""
     port = server if isinstance(server, int) else server.port
     outputs = {"backend": "docker", "host": "127.0.0.1", "port": port, "tls": bool(getattr(server, "tls", None)),
                "password": password}
+    if admin_password is not None:
+        outputs.update(admin_user=ADMIN_USER, admin_password=admin_password)
     if dev_run is not None:
         outputs["settings"] = dev_run.outputs["settings"]
     outputs.update(extra)

@@ -106,6 +106,13 @@ class RedisServer:
         kwargs.setdefault("retry", Retry(NoBackoff(), 0))  # redis-py retries AuthenticationError by default
         return redis.Redis(host="127.0.0.1", port=self.port, password=password, socket_timeout=5, **kwargs)
 
+    def admin(self, **kwargs) -> redis.Redis:
+        """As the admin user of a server booted from the dev stack's config (the mock engine's generated password):
+        what a test itself needs beyond the app's commands (BGSAVE, CONFIG, CLUSTER ADDSLOTS, FLUSHALL, ...)."""
+        from support.ops_support import ADMIN_PASSWORD, ADMIN_USER
+
+        return self.client(ADMIN_PASSWORD, username=ADMIN_USER, **kwargs)
+
     def signal(self, sig: int) -> None:
         assert self.process is not None
         os.kill(self.process.pid, sig)

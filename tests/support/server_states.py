@@ -21,7 +21,11 @@ def replica_pair(start: Callable[..., RedisServer], password: str) -> tuple[Redi
     """(primary, replica): the replica read-only, as a replica is by default, and synced. The primary sends its
     first snapshot at once (the default waits 5 s for more replicas to share it)."""
     primary = start("primary", extra_conf="repl-diskless-sync-delay 0")
-    replica = start("replica", extra_conf=f"replicaof 127.0.0.1 {primary.port}\nmasterauth {password}")
+    # The replica syncs as the admin user: SYNC/PSYNC/REPLCONF are @admin, denied to the app's default user.
+    from support.ops_support import ADMIN_PASSWORD, ADMIN_USER
+
+    replica = start("replica", extra_conf=f"replicaof 127.0.0.1 {primary.port}\nmasteruser {ADMIN_USER}\n"
+                                          f"masterauth {ADMIN_PASSWORD}")
     deadline = time.monotonic() + 15
     while replica.client(password).info("replication").get("master_link_status") != "up":
         if time.monotonic() > deadline:

@@ -6,6 +6,7 @@ import pytest
 import redis
 
 from conftest import container_boot
+from infra.config import acl
 from infra.verify.checks import command_present
 from support.redis_server import RedisServer
 
@@ -41,13 +42,46 @@ def test_info_shows_the_configured_settings(dev_server, dev_run):
     assert persistence["aof_enabled"] == 1
 
 
+# What the app's password (the `default` user) is refused, as redis-py reports it (NoPermissionError drops the
+# NOPERM prefix; 7.0 says "this user has no permissions", 7.2+ "User default has no permissions").
+APP_DENIED = [(["FLUSHALL"], "flushall"), (["FLUSHDB"], "flushdb"), (["CONFIG", "GET", "maxmemory"], "config|get"),
+              (["CONFIG", "SET", "maxmemory", "1mb"], "config|set"), (["SWAPDB", "0", "1"], "swapdb"),
+              (["BGSAVE"], "bgsave"), (["MONITOR"], "monitor"),
+              (["ACL", "SETUSER", "default", "+@all"], "acl|setuser"), (["SHUTDOWN", "NOSAVE"], "shutdown")]
+
+
 @pytest.mark.integration
-@pytest.mark.parametrize("command", ["FLUSHDB", "FLUSHALL", "CONFIG"])
-def test_disabled_commands_are_gone(dev_server, command):
+@pytest.mark.parametrize(("call", "named"), APP_DENIED, ids=[" ".join(c[:2]) for c, _ in APP_DENIED])
+def test_the_apps_password_is_refused_the_disabled_commands_and_data_stays(dev_server, call, named):
     server, password = dev_server
-    client = server.client(password)
-    assert command_present(client, command) is False
-    assert command_present(client, "GET") is True  # the probe itself works
+    app = server.client(password)
+    app.set("profwise:keep", "v")
+    with pytest.raises(redis.exceptions.NoPermissionError, match=f"(?i)no permissions to run the '{named}' command"):
+        app.execute_command(*call)
+    assert app.get("profwise:keep") == b"v" and app.dbsize() == 1  # nothing was flushed or swapped
+    assert app.execute_command("ACL", "WHOAMI") == b"default"  # still allowed: who am I
+    assert server.admin().config_get("maxmemory") == {"maxmemory": str(512 * 1024 * 1024)}  # and the server is up
+
+
+@pytest.mark.integration
+def test_the_admin_user_runs_what_the_app_cannot(dev_server):
+    server, password = dev_server
+    admin = server.admin()
+    assert admin.execute_command("ACL", "WHOAMI") == b"profwise-admin"
+    assert admin.config_get("appendonly") == {"appendonly": "yes"}
+    server.client(password).set("profwise:gone", 1)
+    assert admin.flushall() is True and admin.dbsize() == 0  # the emergency flush, as docs/operations.md says
+    assert command_present(admin, "FLUSHALL") is True  # nothing is renamed away any more
+
+
+@pytest.mark.integration
+def test_the_config_file_carries_no_plaintext_password(dev_server, dev_run):
+    server, password = dev_server
+    text = server.conf_path.read_text()
+    assert password not in text and dev_run.outputs["admin_password"] not in text
+    assert not any(line.startswith(("requirepass", "rename-command")) for line in text.splitlines())
+    passwords = server.admin().acl_getuser("default")["passwords"]
+    assert passwords == [acl.password_hash(password)]  # the server holds the hash too
 
 
 @pytest.mark.integration

@@ -60,10 +60,26 @@ def test_the_dev_config_passes_every_check(dev_server, dev_outputs):
 
 # (how the server's config differs from the dev stack's, the checks that must fail — the first is the one that names
 # the cause —, what its message must say)
+def the_old_way(conf: str, password: str) -> str:
+    """The configuration before ACL users: requirepass and rename-command, no admin user (an old server)."""
+    conf = re.sub(r"^user default .*$", f'requirepass "{password}"', conf, flags=re.M)
+    return re.sub(r"^user profwise-admin .*$", "\n".join(f'rename-command {c} ""' for c in
+                                                          ("FLUSHDB", "FLUSHALL", "CONFIG")), conf, flags=re.M)
+
+
 MISCONFIGURED = [
-    ("no password", without(r"^requirepass .*$"), {"auth_enforced", "ping"}, "AUTH is not enforced"),
-    ("FLUSHALL not disabled", without(r'^rename-command FLUSHALL ""$'), {"dangerous_commands"},
-     "FLUSHALL still available"),
+    ("no password", replacing(r"^user default reset #\S+", "user default reset nopass"), {"auth_enforced", "ping"},
+     "AUTH is not enforced"),
+    ("FLUSHALL not denied", replacing(r"^(user default .*) -flushall", r"\1"), {"dangerous_commands"},
+     "the app (default) may run FLUSHALL"),
+    ("CONFIG allowed again", replacing(r"^(user default .*)$", r"\1 +config|get"), {"dangerous_commands"},
+     "the app (default) may run CONFIG"),
+    ("admin may not flush", replacing(r"^(user profwise-admin .*)$", r"\1 -flushall"), {"dangerous_commands"},
+     "the admin user profwise-admin may not run FLUSHALL"),
+    ("FLUSHALL renamed away as well", lambda conf: conf + 'rename-command FLUSHALL ""\n', {"dangerous_commands"},
+     "FLUSHALL renamed away on this server"),
+    ("no admin user", without(r"^user profwise-admin .*$"), {"principals", "dangerous_commands"},
+     "the server refused admin user profwise-admin"),
     ("eviction policy differs", replacing(r"^maxmemory-policy .*$", "maxmemory-policy volatile-lru"),
      {"eviction_policy"}, "maxmemory-policy is volatile-lru but the stack promised allkeys-lru"),
     ("AOF off", replacing(r"^appendonly yes$", "appendonly no"), {"aof"},
@@ -81,13 +97,45 @@ def test_a_misconfigured_server_fails_the_right_check(dev_run, dev_outputs, tmp_
     changed = change(conf)
     assert changed != conf, "the test must actually change the config"
     with RedisServer.from_container(changed, tmp_path / "redis", command) as server:
-        admin = server.client(password if re.search(r"^requirepass ", changed, re.M) else None)
-        admin.mset({f"profwise:data:{i}": i for i in range(100)})
+        app = server.client(None if " nopass " in changed else password)
+        app.mset({f"profwise:data:{i}": i for i in range(100)})
         results = verify.run_all(dev_outputs(server.port, password))
         assert failed(results) == checks, results
-        assert any(message in by_name(results)[check].detail for check in checks)
-        assert admin.dbsize() == 100  # nothing was flushed: FLUSHALL is probed with COMMAND INFO, never called
-    assert password not in repr(results)
+        assert any(message in by_name(results)[check].detail for check in checks), results
+        assert app.dbsize() == 100  # nothing was flushed: FLUSHALL is asked about (ACL DRYRUN), never called
+    assert password not in repr(results) and dev_outputs(0)["admin_password"] not in repr(results)
+
+
+@pytest.mark.integration
+def test_the_dev_config_checks_both_principals_without_running_anything(dev_server, dev_outputs):
+    server, password = dev_server
+    server.client(password).set("profwise:keep", 1)
+    results = by_name(verify.run_all(dev_outputs(server.port, password)))
+    assert results["principals"].detail == ("app: default (AUTH with the password alone); operations: "
+                                            "profwise-admin (ACL WHOAMI)")
+    assert results["dangerous_commands"].detail.startswith(
+        "denied to default, allowed to profwise-admin: FLUSHDB, FLUSHALL, CONFIG GET x (ACL DRYRUN, nothing run)")
+    assert server.client(password).get("profwise:keep") == b"1"
+
+
+@pytest.mark.integration
+def test_a_server_still_configured_the_old_way_is_reported_clearly(dev_run, dev_outputs, tmp_path: Path):
+    """A server deployed before ACL users (requirepass, rename-command): the app's password still works, but there is
+    no admin user and the disabled commands are gone for everyone: both checks say to redeploy."""
+    conf, command, password = container_boot(dev_run)
+    with RedisServer.from_container(the_old_way(conf, password), tmp_path / "redis", command) as server:
+        results = by_name(verify.run_all(dev_outputs(server.port, password)))
+        old = {name for name, result in results.items() if result.status == FAIL}
+        assert old == {"principals", "dangerous_commands"}, results
+        assert results["ping"].status == "pass"
+        for name in old:
+            assert "still runs the old configuration (rename-command and requirepass" in results[name].detail
+        assert "FLUSHDB, FLUSHALL, CONFIG renamed away" in results["dangerous_commands"].detail
+        # and outputs written before the admin user existed get the same verdict on the permissions
+        without_admin = {k: v for k, v in dev_outputs(server.port, password).items() if not k.startswith("admin_")}
+        results = by_name(verify.run_all(without_admin))
+        assert results["principals"].status == "skip" and "no admin user" in results["principals"].detail
+        assert results["dangerous_commands"].status == "fail" and "renamed away" in results["dangerous_commands"].detail
 
 
 @pytest.mark.integration
@@ -155,7 +203,7 @@ def test_a_failed_background_save_fails_the_persistence_check(dev_server, dev_ou
     blocker.mkdir()  # the save's final rename onto a non-empty directory fails, even as root
     (blocker / "keep").touch()
     try:
-        client = server.client(password)
+        client = server.admin()  # BGSAVE is the admin's
         client.bgsave()
         deadline = time.monotonic() + 10
         while client.info("persistence")["rdb_bgsave_in_progress"] and time.monotonic() < deadline:
@@ -190,31 +238,33 @@ ELASTICACHE_SAYS = {key: value for key, value in parameter_group.effective_setti
 
 
 @pytest.mark.integration
-def test_on_elasticache_aws_owns_maxmemory_persistence_and_the_restricted_commands(dev_server, dev_run, dev_outputs):
-    """ElastiCache: the node type sets maxmemory, snapshots and replicas replace the AOF, and AWS itself restricts
-    BGSAVE, SAVE, ... So against a real server whose maxmemory, AOF and BGSAVE differ from the promise, an
-    elasticache target skips the first two and counts BGSAVE as absent, where a docker target fails all three."""
+def test_on_elasticache_aws_owns_maxmemory_persistence_and_the_users(dev_server, dev_run, dev_outputs):
+    """ElastiCache: the node type sets maxmemory, snapshots and replicas replace the AOF, and its users are managed
+    through its API (the aws_users control-plane check reads their access strings). So against a real server whose
+    maxmemory, AOF and ACL differ from the promise, an elasticache target skips all three, where a docker target
+    fails them."""
     server, password = dev_server
     promised = dev_run.outputs["settings"]
     settings = {**promised, "maxmemory": 1 << 30, "appendonly": False,
-                "disabled-commands": [*promised["disabled-commands"], "BGSAVE"]}
+                "disabled-commands": [*promised["disabled-commands"], "KEYS"]}
     aws = by_name(verify.run_all(dev_outputs(server.port, password, settings={**settings, **ELASTICACHE_SAYS})))
     docker = by_name(verify.run_all(dev_outputs(server.port, password, settings=settings)))
     assert passed(list(aws.values())), aws
     assert aws["maxmemory"].status == "skip" and "node type sets maxmemory" in aws["maxmemory"].detail
     assert aws["aof"].status == "skip" and "not an AOF" in aws["aof"].detail
-    assert aws["dangerous_commands"].status == "pass" and "BGSAVE absent" in aws["dangerous_commands"].detail
+    assert aws["dangerous_commands"].status == "skip" and "aws_users" in aws["dangerous_commands"].detail
     assert {docker[name].status for name in ("maxmemory", "aof", "dangerous_commands")} == {"fail"}
-    assert "BGSAVE still available" in docker["dangerous_commands"].detail
+    assert "the app (default) may run KEYS" in docker["dangerous_commands"].detail
 
 
 @pytest.mark.integration
-def test_on_elasticache_an_unrestricted_command_still_has_to_be_absent(dev_server, dev_run, dev_outputs):
+def test_commands_the_service_blocks_count_as_denied_without_a_probe(dev_server, dev_run, dev_outputs):
+    """restricted_commands (a service's own blocked list, e.g. Memorystore's): denied to everyone, not asked about."""
     server, password = dev_server
-    settings = {**dev_run.outputs["settings"], "disabled-commands": ["FLUSHALL", "BGSAVE", "KEYS"], **ELASTICACHE_SAYS}
-    results = by_name(verify.run_all(dev_outputs(server.port, password, settings=settings)))
-    assert results["dangerous_commands"].status == "fail"
-    assert results["dangerous_commands"].detail.startswith("KEYS still available")
+    settings = {**dev_run.outputs["settings"], "disabled-commands": ["BGSAVE", "KEYS"],
+                "restricted_commands": ["BGSAVE", "KEYS"]}
+    result = by_name(verify.run_all(dev_outputs(server.port, password, settings=settings)))["dangerous_commands"]
+    assert (result.status, result.detail) == ("pass", "BGSAVE, KEYS blocked by the service for every client")
 
 
 @pytest.mark.integration
@@ -352,7 +402,7 @@ class TestCluster:
     @pytest.fixture
     def serve_all_slots(self, cluster_server):
         server, password = cluster_server
-        client = server.client(password)
+        client = server.admin()  # CLUSTER ADDSLOTSRANGE is an @admin command: not the app's
         client.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
         deadline = time.monotonic() + 10
         while client.execute_command("CLUSTER INFO")["cluster_state"] != "ok" and time.monotonic() < deadline:
@@ -383,7 +433,7 @@ class TestCluster:
     @pytest.mark.integration
     def test_unassigned_slots_fail(self, cluster_server, dev_outputs):
         server, password = cluster_server
-        server.client(password).execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 8191)
+        server.admin().execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 8191)
         results = self.check(dev_outputs, server, password)
         assert results["cluster"].status == "fail" and "not every hash slot is served" in results["cluster"].detail
 

@@ -1,9 +1,10 @@
 """`DockerRedis`: the dev stack's Redis 7 container — the guide's docker-compose service, declared.
 
 Creates the pinned image, a private bridge network (the container answers as `redis` on it), a named volume at
-/data and the container: the rendered `redis.conf` uploaded (secret: it carries `requirepass`), the port published
-on the loopback bind address only, restart unless-stopped, a healthcheck that reads the password from
-`REDISCLI_AUTH` rather than a command line, and `wait` until healthy.
+/data and the container: the rendered `redis.conf` uploaded (its two ACL users carry SHA-256 hashes of the app's and
+the admin's passwords, never the plaintext; kept secret all the same), the port published on the loopback bind
+address only, restart unless-stopped, a healthcheck that reads the app's password from `REDISCLI_AUTH` rather than a
+command line, and `wait` until healthy. The admin user's password is generated and kept in state like the app's.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pulumi_docker as docker
 from pydantic import SecretStr
 
 from infra import contract
-from infra.config import redis_conf
+from infra.config import acl, redis_conf
 from infra.backends.credentials import password_output
 from infra.config.redis import RedisSettings
 from infra.backends.docker.settings import DockerSettings
@@ -61,6 +62,9 @@ class DockerRedis(pulumi.ComponentResource):
         stack = pulumi.get_stack()
 
         self.password = password_output(name, args.password, self)
+        # The operations' own principal: generated, never configured, never in app_env (infra.config.acl).
+        self.admin_user = acl.ADMIN_USER
+        self.admin_password = password_output(f"{name}-admin", None, self)
         self.image = docker.RemoteImage(f"{name}-image", name=cfg.image, keep_locally=True, opts=child)
         self.network = docker.Network(
             f"{name}-network", name=cfg.network_name, driver="bridge",
@@ -71,8 +75,8 @@ class DockerRedis(pulumi.ComponentResource):
             f"{name}-data", name=cfg.volume_name,
             labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in labels(stack).items()],
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=cfg.keep_volume_on_destroy))
-        conf: pulumi.Output[str] = pulumi.Output.secret(
-            self.password.apply(lambda pw: redis_conf.render(args.redis, pw)))
+        conf: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(self.password, self.admin_password).apply(
+            lambda pw: redis_conf.render(args.redis, pw[0], pw[1])))
         envs: pulumi.Output[list[str]] = pulumi.Output.secret(self.password.apply(lambda pw: [f"REDISCLI_AUTH={pw}"]))
         self.container = docker.Container(
             f"{name}-container",
@@ -117,7 +121,8 @@ class DockerRedis(pulumi.ComponentResource):
             "network_alias": NETWORK_ALIAS,
             "image": cfg.image,
         }
-        self.register_outputs({"host": self.host, "port": self.port, "password": self.password, **self._extra})
+        self.register_outputs({"host": self.host, "port": self.port, "password": self.password,
+                               "admin_password": self.admin_password, **self._extra})
 
     def extra_outputs(self) -> Mapping[str, pulumi.Input[Any]]:
         return self._extra

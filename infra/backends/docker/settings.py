@@ -104,7 +104,7 @@ class DockerSettings(Section):
 
 
 def rules(docker: DockerSettings, redis: RedisSettings, password: SecretStr | None = None) -> list[Problem]:
-    """A 7.0 or 7.1 image has no WAITAOF: renaming it away would stop Redis at start-up."""
+    """A 7.0 or 7.1 image has no WAITAOF: an ACL rule naming it would stop Redis at start-up."""
     version = docker.image_ref.version if docker.image_ref.engine == "redis" else None
     if version is None or version[:2] >= (7, 2):
         return []

@@ -3,7 +3,8 @@
 Creates a security group admitting only the Redis port from the backend (one rule resource per source, no egress),
 a subnet group, a parameter group rendered from the same settings model as redis.conf (family in its name), a
 customer-managed KMS key with rotation (unless `kmsKeyArn`), CloudWatch log groups for slow-log and engine-log,
-the alarm topic, and the replication group itself: encrypted at rest and in transit (`required`), an AUTH token,
+the alarm topic, the RBAC users (the app's `default` user and the admin user, in one user group: `users`), and the
+replication group itself: encrypted at rest and in transit (`required`), the user group instead of an AUTH token,
 Multi-AZ with automatic failover (or shards), daily snapshots, a final snapshot, auto minor upgrades, `protect`.
 Then per-node alarms. It exposes `backend`, `host`, `port`, `tls`, `password` (secret), `settings` and
 `extra_outputs()` like `DockerRedis`, so nothing downstream branches on the backend.
@@ -22,18 +23,20 @@ from pydantic import SecretStr
 from infra import contract
 from infra.backends.elasticache import values as aws_values
 from infra.backends.elasticache import alarms as elasticache_alarms
-from infra.backends.elasticache import parameter_group
+from infra.backends.elasticache import parameter_group, users as rbac
 from infra.contract import PROJECT
 from infra.backends.credentials import password_output
 from infra.backends.elasticache.endpoint import PORT
 from infra.backends.elasticache.rules import TOKEN_SPECIALS
 from infra.backends.elasticache.settings import ElastiCacheSettings, default_group_id
+from infra.config import acl
 from infra.config.redis import RedisSettings
 
 if TYPE_CHECKING:  # the settings are assembled above the backends (infra.stack_settings)
     from infra.stack_settings import StackSettings
 
 LOG_TYPES = ("slow-log", "engine-log")
+MIGRATION_STRATEGY = "DELETE"  # the only auth_token_update_strategy allowed while a user group is attached
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,14 @@ class ElastiCacheRedis(pulumi.ComponentResource):
         cluster = ec.cluster_enabled
         self.region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
-        # The token: only the punctuation AWS allows. ROTATE/SET decides how a changed token reaches the nodes; the
-        # provider calls ModifyReplicationGroup when the token or the strategy changes, so ROTATE -> SET alone
-        # (terraform-provider-aws replication_group.go) drops the old token once clients have moved.
+        # The app's password (the default user's; on a group created before RBAC it was the AUTH token, so the
+        # app keeps it) and the admin's: only the punctuation AWS allows in either.
         self.password = password_output(name, args.password, self, override_special=TOKEN_SPECIALS)
-        # Kept in state: makes the disabled commands' new names unguessable and each group's final snapshot name
-        # unique (a second destroy must not collide with, let alone overwrite, an earlier final snapshot).
+        self.admin_user = acl.ADMIN_USER
+        self.admin_password = password_output(f"{name}-admin", None, self, override_special=TOKEN_SPECIALS)
+        # Kept in state: makes each group's final snapshot name unique (a second destroy must not collide with, let
+        # alone overwrite, an earlier final snapshot). Its keepers are unchanged since it also salted the
+        # rename-commands of earlier versions.
         suffix = random.RandomId(f"{name}-suffix", byte_length=6, keepers={"group": group_id}, opts=child).hex
 
         self.security_group = aws.ec2.SecurityGroup(
@@ -90,15 +95,14 @@ class ElastiCacheRedis(pulumi.ComponentResource):
             subnet_ids=list(ec.subnet_ids), tags=tags, opts=child)
 
         family = parameter_group.family_of(ec.engine, ec.engine_version)
-        spec = suffix.apply(lambda hex_: parameter_group.render(args.redis, ec.engine, ec.engine_version, cluster,
-                                                                hex_))
+        spec = parameter_group.render(args.redis, ec.engine, ec.engine_version, cluster)
         # A family or cluster-mode change changes the name, so Pulumi replaces the group create-before-delete: the
         # new one exists before the replication group moves to it, the old one is deleted once unused.
         self.parameter_group = aws.elasticache.ParameterGroup(
             f"{name}-params", name=parameter_group.group_name(group_id, family, cluster), family=family,
             description=f"profwise-redis {family}, rendered from the redis settings model",
-            parameters=spec.apply(lambda s: [aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)
-                                             for k, v in s.parameters.items()]),
+            parameters=[aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)
+                        for k, v in spec.parameters.items()],
             tags=tags, opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False))
 
         if ec.kms_key_arn:
@@ -115,6 +119,8 @@ class ElastiCacheRedis(pulumi.ComponentResource):
                                               retention_in_days=ec.log_retention_days, tags=tags, opts=child)
                 for kind in LOG_TYPES}
         self.topic = elasticache_alarms.create_topic(name, ec.alarm_email, tags, self)
+
+        self.users = rbac.create(name, group_id, args.redis, self.password, self.admin_password, tags, self)
 
         topology: dict[str, Any] = (
             {"num_node_groups": ec.cluster_mode.shards, "replicas_per_node_group": ec.cluster_mode.replicas_per_shard}
@@ -142,8 +148,11 @@ class ElastiCacheRedis(pulumi.ComponentResource):
             kms_key_id=self.kms_key_arn,
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
-            auth_token=self.password,
-            auth_token_update_strategy=ec.auth_token_update_strategy,
+            # RBAC, no AUTH token. DELETE is not used at creation ("Not used during initial create", pulumi-aws
+            # >= 7.18); on a group created with a token it makes this same config the migration: one
+            # ModifyReplicationGroup{UserGroupIdsToAdd, AuthTokenUpdateStrategy: DELETE} (docs/prod.md).
+            user_group_ids=[self.users.group.user_group_id],
+            auth_token_update_strategy=MIGRATION_STRATEGY,
             snapshot_retention_limit=ec.snapshot_retention_days,
             snapshot_window=ec.snapshot_window,
             final_snapshot_identifier=suffix.apply(lambda h: f"{group_id}-final-{h}") if ec.final_snapshot else None,
@@ -175,7 +184,8 @@ class ElastiCacheRedis(pulumi.ComponentResource):
         # and auth_token_enabled are booleans; member_count is len(MemberClusters). engine_version is <major>.<minor>
         # (nodes report e.g. 7.1.0: compare the prefix). parameters is exactly the parameter group's list, to compare
         # with DescribeCacheParameters. Nothing secret goes in here.
-        control_plane = pulumi.Output.all(self.region, self.parameter_group.name, spec).apply(lambda v: {
+        ids, strings = rbac.user_ids(group_id), rbac.access_strings(args.redis)
+        control_plane = pulumi.Output.all(self.region, self.parameter_group.name).apply(lambda v: {
             "replication_group_id": group_id,
             "region": v[0],
             "engine": ec.engine,
@@ -186,10 +196,14 @@ class ElastiCacheRedis(pulumi.ComponentResource):
             "automatic_failover": "enabled" if ec.automatic_failover else "disabled",
             "at_rest_encryption": True,
             "transit_encryption_mode": "required",
-            "auth_token_enabled": True,
+            "auth_token_enabled": False,
+            "authentication": "rbac",
+            "user_group_id": group_id,
+            "users": {ids[user]: {"user_name": user, "access_string": strings[user]} for user in ids},
+            "denied_commands": acl.denied_commands(args.redis, restricted=parameter_group.BLOCKED_COMMANDS),
             "snapshot_retention_days": ec.snapshot_retention_days,
             "parameter_group_name": v[1],
-            "parameters": dict(v[2].parameters),
+            "parameters": dict(spec.parameters),
         })
         self._extra: dict[str, pulumi.Input[Any]] = {
             contract.REPLICATION_GROUP_ID: self.group.replication_group_id,
@@ -201,7 +215,8 @@ class ElastiCacheRedis(pulumi.ComponentResource):
             contract.REGION: self.region,
             contract.CONTROL_PLANE: control_plane,
         }
-        self.register_outputs({"host": self.host, "port": self.port, "password": self.password, **self._extra})
+        self.register_outputs({"host": self.host, "port": self.port, "password": self.password,
+                               "admin_password": self.admin_password, **self._extra})
 
     def extra_outputs(self) -> Mapping[str, pulumi.Input[Any]]:
         return self._extra

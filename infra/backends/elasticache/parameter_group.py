@@ -10,7 +10,6 @@ User Guide, "Engine specific parameters"
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,24 +26,10 @@ FAMILIES: dict[str, dict[str, str]] = {
     "valkey": {"7.2": "valkey7", "8.0": "valkey8", "8.1": "valkey8", "8.2": "valkey8"},
 }
 
-# The only commands `rename-commands` accepts ("Redis OSS 5.0.3 parameter changes", the restricted list).
-RENAMEABLE_COMMANDS = frozenset("""
-APPEND AUTH BITCOUNT BITFIELD BITOP BITPOS BLPOP BRPOP BRPOPLPUSH BZPOPMIN BZPOPMAX CLIENT CLUSTER COMMAND DBSIZE DECR
-DECRBY DEL DISCARD DUMP ECHO EVAL EVALSHA EXEC EXISTS EXPIRE EXPIREAT FLUSHALL FLUSHDB GEOADD GEOHASH GEOPOS GEODIST
-GEORADIUS GEORADIUSBYMEMBER GET GETBIT GETRANGE GETSET HDEL HEXISTS HGET HGETALL HINCRBY HINCRBYFLOAT HKEYS HLEN HMGET
-HMSET HSET HSETNX HSTRLEN HVALS INCR INCRBY INCRBYFLOAT INFO KEYS LASTSAVE LINDEX LINSERT LLEN LPOP LPUSH LPUSHX LRANGE
-LREM LSET LTRIM MEMORY MGET MONITOR MOVE MSET MSETNX MULTI OBJECT PERSIST PEXPIRE PEXPIREAT PFADD PFCOUNT PFMERGE PING
-PSETEX PSUBSCRIBE PUBSUB PTTL PUBLISH PUNSUBSCRIBE RANDOMKEY READONLY READWRITE RENAME RENAMENX RESTORE ROLE RPOP
-RPOPLPUSH RPUSH RPUSHX SADD SCARD SCRIPT SDIFF SDIFFSTORE SELECT SET SETBIT SETEX SETNX SETRANGE SINTER SINTERSTORE
-SISMEMBER SLOWLOG SMEMBERS SMOVE SORT SPOP SRANDMEMBER SREM STRLEN SUBSCRIBE SUNION SUNIONSTORE SWAPDB TIME TOUCH TTL
-TYPE UNSUBSCRIBE UNLINK UNWATCH WAIT WATCH ZADD ZCARD ZCOUNT ZINCRBY ZINTERSTORE ZLEXCOUNT ZPOPMAX ZPOPMIN ZRANGE
-ZRANGEBYLEX ZREVRANGEBYLEX ZRANGEBYSCORE ZRANK ZREM ZREMRANGEBYLEX ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREVRANGE
-ZREVRANGEBYSCORE ZREVRANK ZSCORE ZUNIONSTORE SCAN SSCAN HSCAN ZSCAN XINFO XADD XTRIM XDEL XRANGE XREVRANGE XLEN XREAD
-XGROUP XREADGROUP XACK XCLAIM XPENDING GEORADIUS_RO GEORADIUSBYMEMBER_RO LOLWUT XSETID SUBSTR
-""".split())
 # Commands ElastiCache never offers ("Restricted Valkey and Redis OSS commands",
 # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/RestrictedCommands.html): disabling them is already done,
-# and the verifier counts them as absent without a probe (the settings output's restricted_commands).
+# and the verifier counts them as absent without a probe (the settings output's restricted_commands). They cannot
+# appear in an access string either (infra.backends.elasticache.users).
 BLOCKED_COMMANDS = frozenset({"BGREWRITEAOF", "BGSAVE", "CONFIG", "DEBUG", "MIGRATE", "PSYNC", "REPLICAOF", "SAVE",
                               "SLAVEOF", "SHUTDOWN", "SYNC"})
 
@@ -58,10 +43,10 @@ NOT_APPLICABLE: dict[str, str] = {
     "appendonly": "AOF is not supported on ElastiCache since Redis 2.8.22; Multi-AZ replicas with automatic failover "
                   "and daily snapshots replace it",
     "appendfsync": "only meaningful with AOF, which ElastiCache does not support",
-    "protected-mode": "not an ElastiCache parameter: the VPC security group, the AUTH token and required TLS guard "
+    "protected-mode": "not an ElastiCache parameter: the VPC security group, the RBAC users and required TLS guard "
                       "every connection",
-    "lazyfree-lazy-user-flush": "not exposed by any ElastiCache parameter group family (FLUSHALL/FLUSHDB are renamed "
-                                "away by default anyway)",
+    "lazyfree-lazy-user-flush": "not exposed by any ElastiCache parameter group family (FLUSHALL/FLUSHDB are denied "
+                                "to the app's default user, and an admin's emergency flush may block)",
     "replica-lazy-flush": "fixed by ElastiCache (parameter not modifiable, default yes)",
 }
 # What the service decides itself instead of the settings model, with the reason verify and health give when they
@@ -69,6 +54,8 @@ NOT_APPLICABLE: dict[str, str] = {
 MANAGED: dict[str, str] = {
     "maxmemory": "on ElastiCache the node type sets maxmemory",
     "appendonly": "ElastiCache persists with snapshots and replicas (see the aws_backups check), not an AOF",
+    "acl": "ElastiCache manages its users through its API (ACL DRYRUN is not relied on there): the aws_users "
+           "control-plane check reads both users' access strings",
 }
 # Valkey 8 removed the lazyfree parameters from its family because lazy freeing became the engine default
 # ("Valkey 8.0 parameter changes"; valkey-io/valkey#913 "Change all the lazyfree configurations to yes by default").
@@ -76,7 +63,6 @@ NOT_IN_VALKEY8: dict[str, str] = {
     name: "not in the valkey8 family: Valkey 8 always frees lazily" for name in _LAZYFREE}
 MANAGED_PARAMETERS = ("maxmemory-policy", "slowlog-log-slower-than", "slowlog-max-len", "tcp-keepalive", "timeout",
                       *_LAZYFREE)
-_SUFFIX_RE = re.compile(r"[A-Za-z0-9]{8,}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -99,10 +85,6 @@ def group_name(replication_group_id: str, family: str, cluster_mode: bool) -> st
     return f"{replication_group_id}-{family}{'-cluster' if cluster_mode else ''}"
 
 
-def renamed(command: str, suffix: str) -> str:
-    return f"{command}{suffix}"
-
-
 def not_applicable(engine: str, engine_version: str) -> dict[str, str]:
     reasons = dict(NOT_APPLICABLE)
     if family_of(engine, engine_version) == "valkey8":
@@ -110,25 +92,16 @@ def not_applicable(engine: str, engine_version: str) -> dict[str, str]:
     return reasons
 
 
-def render(settings: RedisSettings, engine: str, engine_version: str, cluster_mode: bool,
-           rename_suffix: str) -> ParameterGroupSpec:
-    """`rename_suffix` (random, kept in state) makes the new names of disabled commands unguessable."""
-    if not _SUFFIX_RE.fullmatch(rename_suffix):
-        raise ValueError("rename_suffix must be at least 8 letters or digits")
+def render(settings: RedisSettings, engine: str, engine_version: str, cluster_mode: bool) -> ParameterGroupSpec:
+    """No `rename-commands`: the disabled commands are denied to the app's user by its access string instead
+    (infra.backends.elasticache.users), and AWS refuses renamed commands in access strings."""
     family = family_of(engine, engine_version)
     skipped = not_applicable(engine, engine_version)
     directives = settings.directives()
     parameters = {name: directives[name] for name in MANAGED_PARAMETERS if name not in skipped}
-    renames = []
     for command in settings.disabled_commands:
-        if command in BLOCKED_COMMANDS:
-            skipped[f"command {command}"] = "ElastiCache already blocks it for every client"
-        elif command in RENAMEABLE_COMMANDS:
-            renames.append(f"{command} {renamed(command, rename_suffix)}")
-        else:
-            raise ValueError(f"ElastiCache can neither rename nor block {command}")
-    if renames:
-        parameters["rename-commands"] = " ".join(renames)
+        skipped[f"command {command}"] = ("ElastiCache already blocks it for every client" if command in
+                                         BLOCKED_COMMANDS else "denied by the default user's access string")
     parameters["cluster-enabled"] = "yes" if cluster_mode else "no"
     return ParameterGroupSpec(family=family, parameters=parameters, not_applicable=skipped)
 

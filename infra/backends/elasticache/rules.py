@@ -137,11 +137,6 @@ def _redis(ec: ElastiCacheSettings, redis: RedisSettings) -> list[Problem]:
     if 1 <= redis.timeout <= 19:
         found.append(Problem("redis.timeout", f"{redis.timeout} is not valid on ElastiCache: use 0 (never) or 20+ "
                              "seconds", set_command("redis.timeout", "0")))
-    for i, command in enumerate(redis.disabled_commands):
-        if command not in parameter_group.RENAMEABLE_COMMANDS | parameter_group.BLOCKED_COMMANDS:
-            key = f"redis.disabledCommands[{i}]"
-            found.append(Problem(key, f"ElastiCache can neither rename nor block {command} (rename-commands "
-                                 "accepts a fixed list); remove it", remove_command(key)))
     if ec.engine_version in parameter_group.FAMILIES[ec.engine] and not redis.lazyfree and \
             parameter_group.family_of(ec.engine, ec.engine_version) == "valkey8":
         found.append(Problem("redis.lazyfree", "cannot be false on Valkey 8: "
@@ -150,14 +145,28 @@ def _redis(ec: ElastiCacheSettings, redis: RedisSettings) -> list[Problem]:
     return found
 
 
+def _authentication(ec: ElastiCacheSettings) -> list[Problem]:
+    """A half-migrated config: a token strategy (ROTATE/SET, the old stack file's value) beside the user group the
+    program always attaches. AWS refuses it ("User group can't be associated with auth token enabled. Pass
+    AuthStrategy delete to proceed"), and only after the parameter group and the users were already changed."""
+    if ec.auth_token_update_strategy in (None, "DELETE"):
+        return []
+    key = f"{E}.authTokenUpdateStrategy"
+    return [Problem(key, f"is {ec.auth_token_update_strategy}, a token change, but the group now authenticates with "
+                    "RBAC users (the app's default user keeps the password, the admin user gets its own) and "
+                    "carries no AUTH token; remove the key (the program sends DELETE, which migrates a group "
+                    "created with a token in the same update: docs/prod.md)", remove_command(key))]
+
+
 def _token(password: SecretStr | None) -> list[Problem]:
     if password is None or _TOKEN_RE.fullmatch(password.get_secret_value()):
         return []
-    return [Problem("password", "is not a valid ElastiCache AUTH token: use 16-128 letters, digits or "
-                    f"{' '.join(TOKEN_SPECIALS)} (no other punctuation), or unset it to have one generated",
+    return [Problem("password", "is not a valid ElastiCache user password (nor AUTH token): use 16-128 letters, "
+                    f"digits or {' '.join(TOKEN_SPECIALS)} (no other punctuation), or unset it to have one generated",
                     "pulumi config set --secret password (it prompts, so the value stays out of your shell "
                     "history)")]
 
 
 def problems(ec: ElastiCacheSettings, redis: RedisSettings, password: SecretStr | None) -> list[Problem]:
-    return [*_required(ec), *_topology(ec), *_schedule(ec), *_redis(ec, redis), *_token(password)]
+    return [*_required(ec), *_topology(ec), *_schedule(ec), *_redis(ec, redis), *_authentication(ec),
+            *_token(password)]

@@ -101,9 +101,10 @@ class ElastiCacheSettings(Section):
                                  f"{', '.join(aws_values.RESERVED_TAG_KEYS)}), letters, digits, spaces and "
                                  "_ . / = + : - @.")
     apply_immediately: bool = Field(False, description="Apply changes now instead of in the maintenance window.")
-    auth_token_update_strategy: Literal["ROTATE", "SET"] = Field(
-        "ROTATE", description="How a changed token is applied: ROTATE keeps the old one valid too (zero downtime); "
-        "SET (allowed only after a ROTATE) drops it.")
+    auth_token_update_strategy: Literal["ROTATE", "SET", "DELETE"] | None = Field(
+        None, description="Leave unset: the group authenticates with RBAC users (no AUTH token) and the program "
+        "always sends DELETE, which moves a group created with a token to its user group in one update (docs/prod.md); "
+        "DELETE may be written out. ROTATE/SET (token changes) are refused: there is no token any more.")
 
     @field_validator("vpc_id")
     @classmethod

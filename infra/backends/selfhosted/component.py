@@ -24,7 +24,7 @@ from infra.backends.docker.component import (CONTAINER_COMMAND, NETWORK_ALIAS, S
 from infra.backends.selfhosted import hardening
 from infra.backends.selfhosted.certificates import ServerCertificates
 from infra.backends.selfhosted.settings import ServerSettings
-from infra.config import redis_conf, redis_tls
+from infra.config import acl, redis_conf, redis_tls
 from infra.config.redis import RedisSettings
 
 if TYPE_CHECKING:
@@ -64,6 +64,10 @@ class ServerRedis(pulumi.ComponentResource):
         tags = labels(stack)
 
         self.password = password_output(name, args.password, self)
+        # The operations' own principal (infra.config.acl), generated like the dev stack's: the tools (through the SSH
+        # tunnel) connect as it; never in app_env.
+        self.admin_user = acl.ADMIN_USER
+        self.admin_password = password_output(f"{name}-admin", None, self)
         self.certificates = ServerCertificates(f"{name}-tls", cfg.tls, stack, pulumi.ResourceOptions(parent=self))
         self.image = docker.RemoteImage(f"{name}-image", name=cfg.image, keep_locally=True, opts=on_engine)
         # Looked up, not created: the app's network belongs to compose or Coolify (a missing one fails the preview:
@@ -75,8 +79,8 @@ class ServerRedis(pulumi.ComponentResource):
             labels=[docker.VolumeLabelArgs(label=k, value=v) for k, v in tags.items()],
             opts=pulumi.ResourceOptions.merge(on_engine, pulumi.ResourceOptions(
                 retain_on_delete=cfg.keep_volume_on_destroy)))
-        conf: pulumi.Output[str] = pulumi.Output.secret(self.password.apply(
-            lambda pw: redis_conf.render(args.redis, pw) + redis_tls.render_tls()))
+        conf: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(self.password, self.admin_password).apply(
+            lambda pw: redis_conf.render(args.redis, pw[0], pw[1]) + redis_tls.render_tls()))
         envs: pulumi.Output[list[str]] = pulumi.Output.secret(self.password.apply(lambda pw: [f"REDISCLI_AUTH={pw}"]))
         uid, gid = (cfg.container_user or "").split(":")
         certs = self.certificates
@@ -139,7 +143,8 @@ class ServerRedis(pulumi.ComponentResource):
         tunnel = tunnel_output(cfg)
         if tunnel is not None:
             self._extra[contract.SSH_TUNNEL] = tunnel
-        self.register_outputs({"host": self.host, "port": self.port, "password": self.password, **self._extra})
+        self.register_outputs({"host": self.host, "port": self.port, "password": self.password,
+                               "admin_password": self.admin_password, **self._extra})
 
     def extra_outputs(self) -> Mapping[str, pulumi.Input[Any]]:
         return self._extra

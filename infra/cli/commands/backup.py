@@ -38,14 +38,14 @@ def _local(args: argparse.Namespace, outputs: dict) -> dict:
     dest = Path(args.dest) if args.dest else Path("backups") / _label(args)
     result = backup.take(target, dest, _label(args), args.keep_days, progress=progress)
     kept = result.retention
-    return {"backend": outputs.get(contract.BACKEND), "file": str(result.path),
+    return {"backend": outputs.get(contract.BACKEND), "connected_as": target.principal, "file": str(result.path),
             "manifest": result.manifest, "pruned": kept.pruned, "warnings": kept.warnings,
             "prune_errors": kept.errors, "interrupted": kept.interrupted}
 
 
 def run(args: argparse.Namespace) -> int:
     outputs = read_outputs(args)
-    password = str(outputs.get(contract.PASSWORD) or "")
+    passwords = (str(outputs.get(contract.PASSWORD) or ""), str(outputs.get(contract.ADMIN_PASSWORD) or ""))
     service = service_backup(outputs)
     service_errors = service.ERRORS if service else ()
     errors: tuple[type[Exception], ...] = (backup.BackupError, redis.RedisError, OSError, *service_errors)
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         report = service.backup(args, outputs, progress) if service else _local(args, outputs)
     except errors as error:
         text = service.error_text(error) if service else str(error)
-        print(scrub(f"error: backup failed, nothing was pruned: {text}", password), file=sys.stderr)
+        print(scrub(f"error: backup failed, nothing was pruned: {text}", *passwords), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"backup interrupted (Ctrl-C): {service.INTERRUPTED if service else NOT_WRITTEN}", file=sys.stderr)
@@ -78,7 +78,8 @@ def _print(args: argparse.Namespace, report: dict, service: ServiceBackup | None
         return
     if service is None:
         m = report["manifest"]
-        print(table.pairs([("backup", report["file"]), ("created", m["created_at"]), ("size", f"{m['size']:,} bytes"),
+        print(table.pairs([("backup", report["file"]), ("connected as", report["connected_as"]),
+                           ("created", m["created_at"]), ("size", f"{m['size']:,} bytes"),
                            ("sha256", m["sha256"]), ("keys", f"{m['keys']:,}"), ("server", m["server_version"]),
                            ("rdb version", m["rdb_version"]), ("rdb checksum", m["rdb_checksum"])]))
     else:

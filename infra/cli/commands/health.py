@@ -14,16 +14,16 @@ from infra import contract, table
 from infra.cli import options as cli_options
 from infra.ops import health
 from infra.cli.support import INTERRUPTED, add_connection_options, add_outputs_source, read_outputs, target_from
-from infra.endpoint import scrub
 from infra.results import FAIL
 
 
-def _print(report: health.Report, as_json: bool) -> None:
+def _print(report: health.Report, as_json: bool, principal: str) -> None:
     if as_json:  # one JSON object per line, so --watch output is JSON Lines
-        print(json.dumps({"time": datetime.now().astimezone().isoformat(timespec="seconds"), **report.as_dict()}),
-              flush=True)
+        print(json.dumps({"time": datetime.now().astimezone().isoformat(timespec="seconds"), "connected_as": principal,
+                          **report.as_dict()}), flush=True)
         return
-    print(f"health at {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z}: {report.status}")
+    print(f"health at {datetime.now().astimezone():%Y-%m-%d %H:%M:%S %Z} (connected as {principal}): "
+          f"{report.status}")
     print(table.render(("metric", "value", "status", "threshold", "detail"),
                        [(m.name, m.value, m.status, m.threshold, m.detail) for m in report.metrics]))
     if report.slowest:
@@ -37,7 +37,7 @@ def _print(report: health.Report, as_json: bool) -> None:
 def run(args: argparse.Namespace) -> int:
     outputs = read_outputs(args)
     target = target_from(args, outputs)
-    client = target.client(target.password)
+    client = target.operator_client()
     settings = outputs.get(contract.SETTINGS) or {}
     code: int | None = None  # no report yet
     try:
@@ -45,14 +45,14 @@ def run(args: argparse.Namespace) -> int:
             try:
                 report = health.evaluate(*health.collect(client), settings)
             except redis.RedisError as error:
-                print(scrub(f"error: cannot read health from {target.host}:{target.port}: {error}", target.password),
+                print(target.scrub(f"error: cannot read health from {target.host}:{target.port}: {error}"),
                       file=sys.stderr)
                 code = 1
             else:
                 code = 1 if report.status == FAIL else 0
                 if args.watch and not args.json and sys.stdout.isatty():
                     print("\033[H\033[J", end="")  # redraw in place on a terminal; plain appends otherwise
-                _print(report, args.json)
+                _print(report, args.json, target.principal)
             if not args.watch:
                 return code
             time.sleep(args.watch)

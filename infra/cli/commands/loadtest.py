@@ -9,7 +9,6 @@ import sys
 
 from infra.cli import options as cli_options
 from infra.cli.support import UsageError, add_connection_options, add_outputs_source, target_from
-from infra.endpoint import scrub
 
 
 def progress_printer(seconds: float, stream=sys.stderr):  # noqa: ANN001, ANN201
@@ -86,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         print("\nloadtest interrupted; nothing was written", file=sys.stderr)
         return 130
     except loadtest.LoadTestError as error:
-        message = scrub(str(error), target.password)
+        message = target.scrub(str(error))
         if error.cleanup is not None:
             message += f"; {cleanup_text(error.cleanup, args)}"
         if show and sys.stderr.isatty():
@@ -97,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if show and sys.stderr.isatty():
         sys.stderr.write("\n")
-    print(json.dumps(result.as_dict(), indent=2) if args.json else report_text(target, result, args))
+    print(json.dumps({**result.as_dict(), "connected_as": target.principal}, indent=2) if args.json
+          else f"connected as {target.principal}\n{report_text(target, result, args)}")
     return 0 if result.passed else 1
 
 
@@ -109,13 +109,13 @@ def _remove_keys(target, args: argparse.Namespace) -> int:  # noqa: ANN001
         raise UsageError(f"--remove-keys {args.remove_keys!r}: not a loadtest prefix (loadtest:<12 hex digits>:, "
                          "as its report prints it)")
     try:
-        client = target.client(target.password)
+        client = target.operator_client()
         cleanup = loadtest_keys.clean_up(client, args.remove_keys, written=None, ttl=None)
     except Exception as error:  # noqa: BLE001 — connecting failed: one line, without the password
-        print(scrub(f"error: cannot remove keys: {type(error).__name__}: {error}", target.password),
+        print(target.scrub(f"error: cannot remove keys: {type(error).__name__}: {error}"),
               file=sys.stderr)
         return 1
-    print(scrub(cleanup_text(cleanup, args), target.password), file=sys.stderr if not cleanup.complete
+    print(target.scrub(cleanup_text(cleanup, args)), file=sys.stderr if not cleanup.complete
           else sys.stdout)
     return 0 if cleanup.complete else 1
 

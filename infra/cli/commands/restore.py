@@ -51,6 +51,7 @@ def show_plan_and_confirm(args: argparse.Namespace, target: Target, plan: restor
                    f"from Redis {summary.aux.get('redis-ver', '?')}, checksum {summary.checksum})"),
         ("target", f"{target.host}:{target.port} (Redis {state.version}, {state.keys:,} keys now, "
                    f"AOF {'on' if state.aof_enabled else 'off'})"),
+        ("connected as", target.principal),
         ("fit", f"the backup {plan.fit.describe()}"),
         ("will", _will(plan)),
     ]), file=sys.stderr)
@@ -84,9 +85,9 @@ def _local(args: argparse.Namespace, outputs: dict) -> int:
         print("\nrestore interrupted; nothing was written", file=sys.stderr)
         return 130
     if args.json:
-        print(json.dumps(asdict(result), indent=2))
+        print(json.dumps({**asdict(result), "connected_as": target.principal}, indent=2))
     else:
-        print(table.pairs([("restored", f"{result.restored:,} keys"),
+        print(table.pairs([("connected as", target.principal), ("restored", f"{result.restored:,} keys"),
                            ("skipped", f"{result.skipped_expired:,} already expired"),
                            ("functions", result.functions), ("method", result.method),
                            ("persisted", result.persisted),
@@ -96,7 +97,7 @@ def _local(args: argparse.Namespace, outputs: dict) -> int:
 
 def run(args: argparse.Namespace) -> int:
     outputs = read_outputs(args)
-    password = str(outputs.get(contract.PASSWORD) or "")
+    passwords = (str(outputs.get(contract.PASSWORD) or ""), str(outputs.get(contract.ADMIN_PASSWORD) or ""))
     service = service_backup(outputs)
     service_errors = service.ERRORS if service else ()
     errors: tuple[type[Exception], ...] = (restore.RestoreError, redis.RedisError, OSError, *service_errors)
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
         return service.restore(args, outputs) if service else _local(args, outputs)
     except errors as error:
         text = service.error_text(error) if service else str(error)
-        print(scrub(f"error: restore failed: {text}", password), file=sys.stderr)
+        print(scrub(f"error: restore failed: {text}", *passwords), file=sys.stderr)
         return 1
 
 

@@ -12,14 +12,18 @@ from infra.backends.docker.component import CONTAINER_COMMAND, HEALTHCHECK, NETW
 from support.stack_harness import assert_secret_everywhere, contains_secret, run_stack, unwrap
 
 CONTAINER = CONTAINER_TYPE
-PASSWORD = "Mock0Generated0Password0With0Forty0Chars"  # what the mock RandomPassword returns
+PASSWORD = "Mock0Generated0Password0With0Forty0Chars"  # what the mock RandomPassword returns for the app's
+ADMIN_PASSWORD = "Mock0RedisAdminPassword00000000000000000"  # ... and for the admin user's
 
 
 def test_resources_are_the_compose_equivalent(dev_run):
     types = sorted(r.type for r in dev_run.resources)
     assert types == sorted([
         "profwise:redis:DockerRedis", "docker:index/remoteImage:RemoteImage", "docker:index/network:Network",
-        "docker:index/volume:Volume", "random:index/randomPassword:RandomPassword", CONTAINER])
+        "docker:index/volume:Volume", "random:index/randomPassword:RandomPassword",
+        "random:index/randomPassword:RandomPassword", CONTAINER])
+    assert sorted(r.name for r in dev_run.of_type("random:index/randomPassword:RandomPassword")) == \
+        ["redis-admin-password", "redis-password"]
     assert dev_run.one("docker:index/remoteImage:RemoteImage").plain("name") == "redis:7.2.11-alpine"
     assert dev_run.one("docker:index/network:Network").plain("name") == "profwise-redis-net"
     assert dev_run.one("docker:index/volume:Volume").plain("name") == "profwise-redis-data"
@@ -40,12 +44,13 @@ def test_container_runs_the_uploaded_config(dev_run):
     container = dev_run.one(CONTAINER)
     assert container.plain("command") == CONTAINER_COMMAND
     uploads = container.inputs["uploads"]
-    assert contains_secret(uploads), "the uploaded redis.conf carries requirepass: it must be secret"
+    assert contains_secret(uploads), "the uploaded redis.conf carries the users' password hashes: kept secret"
     upload = unwrap(uploads)[0]
     assert upload["file"] == redis_conf.CONTAINER_CONF_PATH
     assert upload["permissions"] == "0600" and upload["owner"] == "999"
     from infra.config.redis import RedisSettings
-    assert upload["content"] == redis_conf.render(RedisSettings(), PASSWORD)
+    assert upload["content"] == redis_conf.render(RedisSettings(), PASSWORD, ADMIN_PASSWORD)
+    assert PASSWORD not in upload["content"] and ADMIN_PASSWORD not in upload["content"]  # hashes only
 
 
 def test_network_alias_restart_wait_and_healthcheck(dev_run):
@@ -62,7 +67,15 @@ def test_network_alias_restart_wait_and_healthcheck(dev_run):
 
 def test_password_is_never_plaintext_in_inputs_or_outputs(dev_run):
     assert_secret_everywhere(dev_run, PASSWORD)
+    assert_secret_everywhere(dev_run, ADMIN_PASSWORD)
     assert set(contract.SECRET_OUTPUTS) <= dev_run.secret_outputs
+
+
+def test_the_admin_credential_is_its_own_output_never_in_app_env(dev_run):
+    out = dev_run.outputs
+    assert (out["admin_user"], out["admin_password"]) == ("profwise-admin", ADMIN_PASSWORD)
+    assert ADMIN_PASSWORD not in str(out["app_env"]) and ADMIN_PASSWORD not in out["url"]
+    assert "admin_user" not in dev_run.secret_outputs  # a name, not a secret
 
 
 def test_outputs_contract_is_complete(dev_run):
@@ -85,7 +98,8 @@ def test_rollback_switch_keeps_redis_running():
 def test_configured_secret_password_replaces_the_generated_one():
     run = run_stack("dev", overrides={"password": {"secure": "v1:ciphertext"}},
                     secrets={"profwise-redis:password": "Chosen-Password-2026"})
-    assert not run.of_type("random:index/randomPassword:RandomPassword")
+    # Only the admin's is generated: it is never configured
+    assert [r.name for r in run.of_type("random:index/randomPassword:RandomPassword")] == ["redis-admin-password"]
     assert run.outputs["password"] == "Chosen-Password-2026"
     assert "password" in run.secret_outputs
 

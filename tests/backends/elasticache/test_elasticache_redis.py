@@ -17,6 +17,7 @@ from infra.backends.elasticache.rules import TOKEN_SPECIALS
 from infra.config.redis import RedisSettings
 from infra.stack_settings import parse_settings
 from infra.config.stack_files import load_stack_config
+from infra.tooling.mock_engine import MOCK_PASSWORD
 from policy.rules import RULES, evaluate
 from support.stack_harness import (COMPUTED, MOCK_REGION, PROD_IDS, StackRun, assert_secret_everywhere, capture_options,
                            contains_secret, prod_overrides, run_stack, unwrap)
@@ -25,13 +26,16 @@ GROUP = REPLICATION_GROUP_TYPE
 PARAMS = "aws:elasticache/parameterGroup:ParameterGroup"
 SG_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-TOKEN = COMPUTED["random:index/randomPassword:RandomPassword"]["result"]
+USER = "aws:elasticache/user:User"
+TOKEN = MOCK_PASSWORD  # the app's password: the default user's (it was the AUTH token before RBAC)
+ADMIN_TOKEN = "Mock0RedisAdminPassword00000000000000000"  # what the mock engine generates for the admin user
 SUFFIX = COMPUTED["random:index/randomId:RandomId"]["hex"]
 KMS_ARN = COMPUTED["aws:kms/key:Key"](None)["arn"]
 EXISTING_KEY = "arn:aws:kms:eu-west-1:123456789012:key/abcdabcd-1111-2222-3333-444455556666"
 CONTROL_PLANE_KEYS = {"replication_group_id", "region", "engine", "engine_version", "cluster_mode", "member_count",
                       "multi_az", "automatic_failover", "at_rest_encryption", "transit_encryption_mode",
-                      "auth_token_enabled", "snapshot_retention_days", "parameter_group_name", "parameters"}
+                      "auth_token_enabled", "snapshot_retention_days", "parameter_group_name", "parameters",
+                      "authentication", "user_group_id", "users", "denied_commands"}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +61,8 @@ def test_the_mandatory_policies_find_no_violation(prod):
 def test_the_group_goes_beyond_what_the_policies_require(prod):
     g = group_of(prod)
     assert g["autoMinorVersionUpgrade"] is True, "set explicitly, not left to AWS's default"
-    assert g["transitEncryptionEnabled"] is True and len(g["authToken"]) >= 16, "AUTH over TLS with a real token"
+    assert g["transitEncryptionEnabled"] is True and "authToken" not in g, "RBAC users over TLS, no AUTH token"
+    assert g["userGroupIds"] == [prod.one("aws:elasticache/userGroup:UserGroup").plain("userGroupId")]
     assert g["subnetGroupName"] == prod.one("aws:elasticache/subnetGroup:SubnetGroup").plain("name"), \
         "the stack's own subnet group"
     assert g["kmsKeyId"].startswith("arn:aws:kms:"), "a customer-managed key's ARN"
@@ -103,10 +108,10 @@ def test_parameter_group_is_rendered_from_the_settings_model(prod):
     assert params.plain("family") == "redis7" and params.plain("name") == "profwise-redis-prod-redis7"
     given = {p["name"]: p["value"] for p in params.plain("parameters")}
     redis = parse_settings(*load_stack_config("prod", overrides=prod_overrides())).redis
-    assert given == parameter_group.render(redis, "redis", "7.1", False, SUFFIX).parameters
+    assert given == parameter_group.render(redis, "redis", "7.1", False).parameters
     assert given["maxmemory-policy"] == "allkeys-lru" and given["slowlog-log-slower-than"] == "10000"
     assert given["tcp-keepalive"] == "60" and given["lazyfree-lazy-eviction"] == "yes"
-    assert given["rename-commands"] == f"FLUSHDB FLUSHDB{SUFFIX} FLUSHALL FLUSHALL{SUFFIX}"
+    assert "rename-commands" not in given  # the default user's access string denies them instead
     assert group_of(prod)["parameterGroupName"] == params.plain("name")
     assert prod.outputs["control_plane"]["parameters"] == given, "control_plane must be exactly what the group gets"
 
@@ -120,7 +125,7 @@ def test_replication_group_topology_snapshots_and_maintenance(prod):
     assert (g["snapshotRetentionLimit"], g["snapshotWindow"], g["maintenanceWindow"]) == \
         (7, "03:00-04:00", "sun:05:00-sun:06:00")
     assert g["finalSnapshotIdentifier"] == f"profwise-redis-prod-final-{SUFFIX}"
-    assert g["applyImmediately"] is False and g["authTokenUpdateStrategy"] == "ROTATE"
+    assert g["applyImmediately"] is False and g["authTokenUpdateStrategy"] == "DELETE"
     assert g["notificationTopicArn"] == prod.outputs["alarm_topic_arn"]
     assert g["tags"] == {"Project": "profwise-redis", "Stack": "prod", "ManagedBy": "pulumi",
                          "Service": "profwise-backend"}
@@ -193,30 +198,33 @@ def test_control_plane_describes_the_group_as_aws_reports_it(prod):
     assert plane == {**plane, "replication_group_id": g["replicationGroupId"], "region": MOCK_REGION,
                      "engine": "redis", "engine_version": g["engineVersion"], "cluster_mode": "disabled",
                      "member_count": g["numCacheClusters"], "multi_az": "enabled", "automatic_failover": "enabled",
-                     "at_rest_encryption": True, "transit_encryption_mode": "required", "auth_token_enabled": True,
+                     "at_rest_encryption": True, "transit_encryption_mode": "required", "auth_token_enabled": False,
                      "snapshot_retention_days": g["snapshotRetentionLimit"],
                      "parameter_group_name": g["parameterGroupName"]}
-    assert TOKEN not in json.dumps(plane)
+    assert TOKEN not in json.dumps(plane) and ADMIN_TOKEN not in json.dumps(plane)
 
 
-def test_the_token_is_secret_everywhere(prod):
-    group = prod.one(GROUP)
-    assert contains_secret(group.inputs["authToken"]) and unwrap(group.inputs["authToken"]) == TOKEN
+def test_the_passwords_are_secret_everywhere(prod):
+    default = next(u for u in prod.of_type(USER) if u.plain("userName") == "default")
+    assert contains_secret(default.inputs["passwords"]) and unwrap(default.inputs["passwords"]) == [TOKEN]
     assert_secret_everywhere(prod, TOKEN)
+    assert_secret_everywhere(prod, ADMIN_TOKEN)
     assert set(contract.SECRET_OUTPUTS) <= prod.secret_outputs
 
 
-def test_generated_token_uses_only_the_characters_aws_allows(prod):
-    password = prod.one("random:index/randomPassword:RandomPassword")
-    assert password.plain("special") is True and password.plain("overrideSpecial") == TOKEN_SPECIALS
-    assert 16 <= password.plain("length") <= 128
+def test_generated_passwords_use_only_the_characters_aws_allows(prod):
+    for password in prod.of_type("random:index/randomPassword:RandomPassword"):
+        assert password.plain("special") is True and password.plain("overrideSpecial") == TOKEN_SPECIALS
+        assert 16 <= password.plain("length") <= 128
 
 
-def test_a_configured_secret_token_replaces_the_generated_one():
+def test_a_configured_secret_password_replaces_the_generated_one():
     run = run_stack("prod", overrides=prod_overrides(password={"secure": "v1:ciphertext"}),
                     secrets={"profwise-redis:password": "Chosen-Token-2026-abcdef"})
-    assert not run.of_type("random:index/randomPassword:RandomPassword")
-    assert contains_secret(run.one(GROUP).inputs["authToken"])
+    assert [r.name for r in run.of_type("random:index/randomPassword:RandomPassword")] == ["redis-admin-password"]
+    default = next(u for u in run.of_type(USER) if u.plain("userName") == "default")
+    assert unwrap(default.inputs["passwords"]) == ["Chosen-Token-2026-abcdef"]
+    assert contains_secret(default.inputs["passwords"])
     assert run.outputs["password"] == "Chosen-Token-2026-abcdef" and "password" in run.secret_outputs
 
 

@@ -117,7 +117,7 @@ REFUSED = [
     ({}, RedisSettings(), None, "redis.disabledCommands", "FLUSHDB cannot be disabled"),
     ({}, RedisSettings.model_validate({"disabledCommands": ["CONFIG", "FLUSHALL"]}), None,
      "redis.disabledCommands[1]", "FLUSHALL cannot be disabled"),
-    ({}, RedisSettings.model_validate({"disabledCommands": ["ACL"]}), None, "redis.disabledCommands[0]", "ACL"),
+    ({}, RedisSettings.model_validate({"disabledCommands": ["KEYS"]}), None, "redis.disabledCommands[0]", "KEYS"),
     *(({}, RedisSettings.model_validate({key: value, "disabledCommands": []}), None, f"redis.{key}",
        "does not apply on Memorystore")
       for key, value in [("maxmemory", "1gb"), ("appendonly", False), ("appendfsync", "always"), ("savePoints", []),

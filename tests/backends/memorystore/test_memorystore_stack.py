@@ -42,7 +42,8 @@ def test_the_stack_exports_the_contract(run):
     assert out["app_env"]["REDIS_TLS"] == "true" and out["app_env"]["REDIS_PORT"] == "6378"
     assert out[keys.CA_CERTIFICATE] == "".join(c["cert"] for c in mocks.MOCK_CA_CERTS)
     assert out["settings"]["restricted_commands"] and out["settings"]["managed"]["maxmemory"]
-    assert set(contract.SECRET_OUTPUTS) <= run.secret_outputs and keys.CA_CERTIFICATE not in run.secret_outputs
+    assert set(contract.SECRET_OUTPUTS) - {contract.ADMIN_PASSWORD} <= run.secret_outputs  # one AUTH string, no admin
+    assert keys.CA_CERTIFICATE not in run.secret_outputs and contract.ADMIN_USER not in run.outputs
     assert_secret_everywhere(run, mocks.MOCK_AUTH_STRING)
 
 

@@ -7,6 +7,7 @@ import struct
 import pytest
 
 from infra.ops import rdb
+from support.ops_support import ADMIN
 
 
 def _string(value: bytes) -> bytes:
@@ -130,7 +131,7 @@ def test_payloads_match_the_servers_own_dump_for_every_type(dev_servers, tmp_pat
     client.xreadgroup("g", "c", {"x": ">"}, count=5)
     client.sadd("sbig", *range(1000, 1400), "not-an-int")  # hashtable set: order changes on load
     client.execute_command("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function() return 1 end)")
-    target = Target("127.0.0.1", server.port, password, False, {})
+    target = Target("127.0.0.1", server.port, password, False, {}, **ADMIN)
     with open(tmp_path / "dump.rdb", "wb") as out:
         stream_rdb(target, out)
     data = (tmp_path / "dump.rdb").read_bytes()
@@ -166,7 +167,7 @@ def test_the_snapshot_streams_over_tls(dev_run, tls_files, tmp_path):
     conf, command, password = container_boot(dev_run)
     with RedisServer.from_container(conf, tmp_path / "tls", command, tls=tls_files) as server:
         server.client(password).set("over", "tls")
-        target = Target("127.0.0.1", server.port, password, True, {}, ca_cert=str(tls_files.ca))  # --ca-cert
+        target = Target("127.0.0.1", server.port, password, True, {}, **ADMIN, ca_cert=str(tls_files.ca))  # --ca-cert
         with open(tmp_path / "dump.rdb", "wb") as out:
             size, _ = stream_rdb(target, out)
     summary = rdb.scan((tmp_path / "dump.rdb").read_bytes())

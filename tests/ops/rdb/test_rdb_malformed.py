@@ -18,6 +18,7 @@ from infra.ops.backup import stream_rdb
 from infra.ops.rdb.reader import Reader
 from infra.endpoint import Target
 from support.redis_server import RedisServer
+from support.ops_support import ADMIN
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def snapshot(dev_run, tmp_path_factory) -> tuple[bytes, dict[bytes, bytes]]:
         client.function_load("#!lua name=lib\nredis.register_function('f', function() return 1 end)")
         path = Path(server.workdir) / "snapshot.rdb"
         with open(path, "wb") as out:
-            stream_rdb(Target("127.0.0.1", server.port, password, False, {}), out)
+            stream_rdb(Target("127.0.0.1", server.port, password, False, {}, **ADMIN), out)
     return path.read_bytes(), strings
 
 

@@ -20,7 +20,7 @@ from infra.ops import restore_replay
 from infra.ops import write_guard
 from infra.ops.rdb.wire import Tally, Wire, encode
 from infra.endpoint import Target
-from support.ops_support import LIBRARY, outputs_for, run_measured, write_outputs
+from support.ops_support import ADMIN, LIBRARY, outputs_for, run_measured, write_outputs
 from support.redis_server import RedisServer
 
 
@@ -109,7 +109,8 @@ def test_keys_of_several_databases_and_a_library_land_where_they_belong(dev, mon
     records = [bytes([rdb.FUNCTION2]) + rdb_string(LIBRARY)]
     for db in (0, 3, 5):
         records += [bytes([rdb.SELECTDB, db])] + [string_key(b"k%d" % i, b"db%d-%d" % (db, i)) for i in range(10)]
-    tally = restore.replay(Target("127.0.0.1", server.port, password, False, {}), rdb_file(records), replace=False)
+    target = Target("127.0.0.1", server.port, password, False, {}, **ADMIN)
+    tally = restore.replay(target, rdb_file(records), replace=False)
     assert (tally.restored, tally.functions, tally.in_flight) == (30, 1, 0)
     for db in (0, 3, 5):
         client = server.client(password, db=db)
@@ -132,7 +133,7 @@ def test_the_replay_runs_at_most_its_window_ahead_of_the_server(dev, monkeypatch
 
     monkeypatch.setattr(rdb, "batches", counted)
     data = rdb_file([string_key(b"k%d" % i, b"v") for i in range(1_000)])
-    restore.replay(Target("127.0.0.1", server.port, password, False, {}), data, replace=False,
+    restore.replay(Target("127.0.0.1", server.port, password, False, {}, **ADMIN), data, replace=False,
                    after_batch=lambda tally, _: seen.append((walked[0], tally.restored, tally.in_flight)))
     assert len(seen) == 100 and seen[-1] == (100, 1_000, 0)
     for read, confirmed, in_flight in seen:
@@ -165,7 +166,7 @@ def test_restore_over_tls(dev_run, tls_files, tmp_path):
     with RedisServer.from_container(conf, tmp_path / "tls", command, tls=tls_files) as server:
         path = tmp_path / "b.rdb"
         path.write_bytes(rdb_file([string_key(b"k%d" % i, b"over tls %d" % i) for i in range(2_500)]))
-        target = Target("127.0.0.1", server.port, password, True, {}, ca_cert=str(tls_files.ca))
+        target = Target("127.0.0.1", server.port, password, True, {}, **ADMIN, ca_cert=str(tls_files.ca))
         result = restore.run(target, path, use_manifest=False)
         assert result.restored == 2_500 and result.persisted.startswith("AOF rewritten")
         assert server.client(password).get("k2499") == b"over tls 2499"
