@@ -61,9 +61,12 @@ def _sent(server: RedisServer, password: str, action) -> set[str]:
     """Top-level commands the server executed while `action()` ran (our own INFO read taken out)."""
     client = server.client(password)
 
-    def calls() -> dict[str, int]:
-        return {name.removeprefix("cmdstat_").split("|")[0].upper(): stats["calls"]
-                for name, stats in client.info("commandstats").items()}
+    def calls() -> dict[str, int]:  # per top-level command, its subcommands summed (acl|setuser + acl|whoami + ...)
+        totals: dict[str, int] = {}
+        for name, stats in client.info("commandstats").items():
+            command = name.removeprefix("cmdstat_").split("|")[0].upper()
+            totals[command] = totals.get(command, 0) + stats["calls"]
+        return totals
 
     before = calls()
     action()
