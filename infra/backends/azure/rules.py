@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
+from infra.backends import service_rules
 from infra.backends.azure import database_config
 from infra.backends.azure.settings import AzureSettings
 from infra.config.errors import Problem, remove_command, set_command
@@ -71,28 +72,13 @@ def _redis(redis: RedisSettings) -> list[Problem]:
 
 def _disabled_commands(redis: RedisSettings) -> list[Problem]:
     """The model's default list (FLUSHDB, FLUSHALL, CONFIG) is a promise too: refused unless the service blocks the
-    command itself — the memorystore backend's treatment of a service that cannot rename commands."""
-    found = []
-    explicit = "disabled_commands" in redis.model_fields_set
-    blocked = ", ".join(database_config.RESTRICTED_COMMANDS)
-    for i, command in enumerate(redis.disabled_commands):
-        if command in database_config.RESTRICTED_COMMANDS:
-            continue
-        key = f"redis.disabledCommands[{i}]" if explicit else "redis.disabledCommands"
-        fix = remove_command(key) if explicit else set_command(key, "'[\"SHUTDOWN\", \"REPLICAOF\"]'")
-        found.append(Problem(key, f"{command} cannot be disabled on Azure Managed Redis: "
-                             f"{database_config.COMMANDS_REASON} ({blocked}); list only those", fix))
-        if not explicit:
-            break  # one problem for the default list, whose fix replaces it whole
-    return found
-
-
-def _password(password: SecretStr | None) -> list[Problem]:
-    if password is None:
-        return []
-    return [Problem("password", "cannot be chosen on Azure Managed Redis: the service generates the access keys, "
-                    "and the stack reads the primary key back as a secret", remove_command("password"))]
+    command itself — as on Memorystore, a service that cannot rename commands."""
+    return service_rules.only_blocked_commands(redis, "Azure Managed Redis", database_config.RESTRICTED_COMMANDS,
+                                               ", ".join(database_config.RESTRICTED_COMMANDS),
+                                               database_config.COMMANDS_REASON, '["SHUTDOWN", "REPLICAOF"]')
 
 
 def problems(az: AzureSettings, redis: RedisSettings, password: SecretStr | None) -> list[Problem]:
-    return [*_required(az), *_service(az), *_redis(redis), *_password(password)]
+    return [*_required(az), *_service(az), *_redis(redis),
+            *service_rules.password_generated(password, "Azure Managed Redis", "the service generates the access "
+                                              "keys, and the stack reads the primary key back as a secret")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
+from infra.backends import service_rules
 from infra.backends.digitalocean import limits, valkey_config
 from infra.backends.digitalocean.settings import DigitalOceanSettings
 from infra.config.errors import Problem, remove_command, set_command
@@ -79,13 +80,8 @@ def _redis(redis: RedisSettings) -> list[Problem]:
     return found
 
 
-def _password(password: SecretStr | None) -> list[Problem]:
-    if password is None:
-        return []
-    return [Problem("password", "cannot be chosen on DigitalOcean: the service generates the Valkey password (the "
-                    "stack reads it back as a secret) and its API has no way to set one",
-                    remove_command("password"))]
-
-
 def problems(do: DigitalOceanSettings, redis: RedisSettings, password: SecretStr | None) -> list[Problem]:
-    return [*_required(do), *_topology(do), *_redis(redis), *_password(password)]
+    return [*_required(do), *_topology(do), *_redis(redis),
+            *service_rules.password_generated(password, "DigitalOcean", "the service generates the Valkey password "
+                                              "(the stack reads it back as a secret) and its API has no way to set "
+                                              "one")]

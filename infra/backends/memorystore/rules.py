@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
+from infra.backends import service_rules
 from infra.backends.memorystore import redis_configs, service
 from infra.backends.memorystore.settings import MemorystoreSettings
 from infra.config.errors import Problem, remove_command, set_command
@@ -89,27 +90,14 @@ def _redis(redis: RedisSettings) -> list[Problem]:
             found.append(Problem(key, f"does not apply on Memorystore: {redis_configs.NOT_APPLICABLE[directive]}",
                                  remove_command(key)))
     # The default list (FLUSHDB, FLUSHALL, CONFIG) is a promise too: refused unless Memorystore keeps it itself.
-    explicit = "disabled_commands" in redis.model_fields_set
-    for i, command in enumerate(redis.disabled_commands):
-        if command in service.BLOCKED_COMMANDS:
-            continue
-        key = f"redis.disabledCommands[{i}]" if explicit else "redis.disabledCommands"
-        blocked = ", ".join(sorted(service.BLOCKED_COMMANDS))
-        fix = remove_command(key) if explicit else set_command(key, "'[\"CONFIG\"]'")
-        found.append(Problem(key, f"{command} cannot be disabled on Memorystore: {redis_configs.COMMANDS_REASON} "
-                             f"({blocked}); list only those", fix))
-        if not explicit:
-            break  # one problem for the default list, whose fix replaces it whole
+    found += service_rules.only_blocked_commands(redis, "Memorystore", service.BLOCKED_COMMANDS,
+                                                 ", ".join(sorted(service.BLOCKED_COMMANDS)),
+                                                 redis_configs.COMMANDS_REASON, '["CONFIG"]')
     return found
 
 
-def _password(password: SecretStr | None) -> list[Problem]:
-    if password is None:
-        return []
-    return [Problem("password", "cannot be chosen on Memorystore: the service generates the AUTH string itself "
-                    "(the API has no field to set it); the stack exports the one it made as the password output",
-                    remove_command("password"))]
-
-
 def problems(ms: MemorystoreSettings, redis: RedisSettings, password: SecretStr | None) -> list[Problem]:
-    return [*_required(ms), *_topology(ms), *_key(ms), *_redis(redis), *_password(password)]
+    return [*_required(ms), *_topology(ms), *_key(ms), *_redis(redis),
+            *service_rules.password_generated(password, "Memorystore", "the service generates the AUTH string itself "
+                                              "(the API has no field to set it); the stack exports the one it made "
+                                              "as the password output")]
