@@ -2,13 +2,13 @@
 
 A managed service generates the credential itself (there is no API field to choose one), and where it cannot
 rename or deny commands, `redis.disabledCommands` — the model's default list included, which is a promise too —
-may name only commands the service blocks for every client. The memorystore and azure backends use the second;
-memorystore, azure and digitalocean the first.
+may name only commands the service blocks for every client; and a `redis.*` key the user set explicitly that the
+service does not take is refused with the reason, by each backend with its own table (elasticache too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from pydantic import SecretStr
 
@@ -39,3 +39,12 @@ def only_blocked_commands(redis: RedisSettings, service: str, blocked: Collectio
         if not explicit:
             break  # one problem for the default list, whose fix replaces it whole
     return found
+
+
+def not_applicable(redis: RedisSettings, service: str, reasons: Mapping[str, str]) -> list[Problem]:
+    """Each `redis.*` field in `reasons` (model field name -> why the service does not take it) that the stack sets
+    explicitly, refused naming its config key; unset fields keep the model's default and are never an error."""
+    aliases = {name: field.alias for name, field in RedisSettings.model_fields.items()}
+    return [Problem(f"redis.{aliases[name]}", f"does not apply on {service}: {reason}",
+                    remove_command(f"redis.{aliases[name]}"))
+            for name, reason in reasons.items() if name in redis.model_fields_set]

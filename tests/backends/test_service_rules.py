@@ -40,3 +40,12 @@ def test_an_explicit_list_gets_one_problem_per_entry_the_service_does_not_block(
 
 def test_only_commands_the_service_blocks_pass():
     assert _refused(RedisSettings.model_validate({"disabledCommands": ["SHUTDOWN", "REPLICAOF"]})) == []
+
+
+def test_a_redis_key_the_service_does_not_take_is_refused_only_when_set():
+    reasons = {"maxmemory": "the plan sets it", "appendonly": "it persists by snapshots"}
+    assert service_rules.not_applicable(RedisSettings(), "Some Service", reasons) == []  # defaults are no promise
+    [problem] = service_rules.not_applicable(RedisSettings.model_validate({"maxmemory": "64mb"}), "Some Service",
+                                             reasons)
+    assert (problem.key, problem.message) == ("redis.maxmemory", "does not apply on Some Service: the plan sets it")
+    assert problem.fix == "pulumi config rm --path 'redis.maxmemory'"

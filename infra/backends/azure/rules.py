@@ -17,7 +17,6 @@ from infra.config.errors import Problem, remove_command, set_command
 from infra.config.redis import RedisSettings
 
 A = "azure"
-_ALIASES = {name: field.alias for name, field in RedisSettings.model_fields.items()}
 
 
 _REQUIRED = {
@@ -52,11 +51,7 @@ def _service(az: AzureSettings) -> list[Problem]:
 
 
 def _redis(redis: RedisSettings) -> list[Problem]:
-    found = []
-    for name, reason in database_config.NOT_APPLICABLE.items():
-        if name in redis.model_fields_set:
-            key = f"redis.{_ALIASES[name]}"
-            found.append(Problem(key, f"does not apply on Azure Managed Redis: {reason}", remove_command(key)))
+    found = service_rules.not_applicable(redis, "Azure Managed Redis", database_config.NOT_APPLICABLE)
     found += _disabled_commands(redis)
     if redis.appendonly and redis.appendfsync != "everysec":
         why = ("the service deprecated 'always' for its performance impact" if redis.appendfsync == "always" else

@@ -60,13 +60,8 @@ def _topology(do: DigitalOceanSettings) -> list[Problem]:
 
 
 def _redis(redis: RedisSettings) -> list[Problem]:
-    found = []
-    aliases = {name: field.alias for name, field in RedisSettings.model_fields.items()}
-    for name, directive in _NOT_ON_DIGITALOCEAN.items():
-        if name in redis.model_fields_set:
-            key = f"redis.{aliases[name]}"
-            found.append(Problem(key, f"does not apply on DigitalOcean: {valkey_config.NOT_APPLICABLE[directive]}",
-                                 remove_command(key)))
+    found = service_rules.not_applicable(redis, "DigitalOcean", {
+        name: valkey_config.NOT_APPLICABLE[directive] for name, directive in _NOT_ON_DIGITALOCEAN.items()})
     if not redis.lazyfree:
         found.append(Problem("redis.lazyfree", f"cannot be false on DigitalOcean: "
                              f"{valkey_config.NOT_APPLICABLE['lazyfree']}", remove_command("redis.lazyfree")))

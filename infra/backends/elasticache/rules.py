@@ -15,6 +15,7 @@ import re
 
 from pydantic import SecretStr
 
+from infra.backends import service_rules
 from infra.backends.elasticache import parameter_group
 from infra.config.errors import Problem, remove_command, set_command
 from infra.backends.elasticache.settings import DAYS, ElastiCacheSettings, window_minutes
@@ -126,13 +127,8 @@ def _schedule(ec: ElastiCacheSettings) -> list[Problem]:
 
 
 def _redis(ec: ElastiCacheSettings, redis: RedisSettings) -> list[Problem]:
-    found = []
-    aliases = {name: field.alias for name, field in RedisSettings.model_fields.items()}
-    for name, directive in _NOT_ON_ELASTICACHE.items():
-        if name in redis.model_fields_set:
-            key = f"redis.{aliases[name]}"
-            found.append(Problem(key, f"does not apply on ElastiCache: {parameter_group.NOT_APPLICABLE[directive]}",
-                                 remove_command(key)))
+    found = service_rules.not_applicable(redis, "ElastiCache", {
+        name: parameter_group.NOT_APPLICABLE[directive] for name, directive in _NOT_ON_ELASTICACHE.items()})
     # ElastiCache `timeout`: "0 – never disconnect an idle client; 1-19 – invalid values" (Redis OSS 2.6.13 params).
     if 1 <= redis.timeout <= 19:
         found.append(Problem("redis.timeout", f"{redis.timeout} is not valid on ElastiCache: use 0 (never) or 20+ "

@@ -82,13 +82,8 @@ def _key(ms: MemorystoreSettings) -> list[Problem]:
 
 
 def _redis(redis: RedisSettings) -> list[Problem]:
-    found = []
-    aliases = {name: field.alias for name, field in RedisSettings.model_fields.items()}
-    for name, directive in REDIS_KEYS.items():
-        if name in redis.model_fields_set:
-            key = f"redis.{aliases[name]}"
-            found.append(Problem(key, f"does not apply on Memorystore: {redis_configs.NOT_APPLICABLE[directive]}",
-                                 remove_command(key)))
+    found = service_rules.not_applicable(redis, "Memorystore", {
+        name: redis_configs.NOT_APPLICABLE[directive] for name, directive in REDIS_KEYS.items()})
     # The default list (FLUSHDB, FLUSHALL, CONFIG) is a promise too: refused unless Memorystore keeps it itself.
     found += service_rules.only_blocked_commands(redis, "Memorystore", service.BLOCKED_COMMANDS,
                                                  ", ".join(sorted(service.BLOCKED_COMMANDS)),
